@@ -1,0 +1,1 @@
+"""botcoach's headless engine: data, models, runtime. Never imports textual, rich widgets or forms."""

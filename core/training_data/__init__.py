@@ -1,0 +1,1 @@
+"""Readers and writers for Rasa-format training data, over one in-memory model."""

@@ -1,0 +1,1 @@
+"""Forms: the form loop, slot mappings and validation. Depends on core only."""
