@@ -1,0 +1,88 @@
+"""Concert and venue search for the concertbot sample.
+
+The searches keep their results in list slots so that a later "compare the reviews" can rank
+exactly what the user was shown, without searching again.
+"""
+
+from typing import Any, Dict, List, Text
+
+from core.sdk import Action, Tracker
+from core.sdk.events import SlotSet
+from core.sdk.executor import CollectingDispatcher
+from core.sdk.types import DomainDict
+
+# A real bot would query a ticketing API; fixed data keeps the sample self-contained.
+UPCOMING_CONCERTS: List[Dict[Text, Any]] = [
+    {"artist": "The Midnight Lanterns", "reviews": 4.6},
+    {"artist": "Cobalt Harbour", "reviews": 3.9},
+    {"artist": "Juniper & the Owls", "reviews": 4.2},
+]
+
+LOCAL_VENUES: List[Dict[Text, Any]] = [
+    {"name": "Riverside Amphitheatre", "reviews": 4.8},
+    {"name": "Basement 12", "reviews": 3.7},
+    {"name": "The Foundry Hall", "reviews": 4.4},
+]
+
+
+def _ranked_lines(items: List[Dict[Text, Any]], title_key: Text) -> Text:
+    """One line per item, best review score first."""
+    ranked = sorted(items, key=lambda item: item.get("reviews", 0), reverse=True)
+    return "\n".join(
+        f"{position}. {item.get(title_key, '?')}: {item.get('reviews', '?')} stars"
+        for position, item in enumerate(ranked, start=1)
+    )
+
+
+class ActionSearchConcerts(Action):
+    def name(self) -> Text:
+        return "action_search_concerts"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        artists = ", ".join(concert["artist"] for concert in UPCOMING_CONCERTS)
+        dispatcher.utter_message(text=f"Coming up soon: {artists}.")
+        return [SlotSet("concerts", UPCOMING_CONCERTS)]
+
+
+class ActionSearchVenues(Action):
+    def name(self) -> Text:
+        return "action_search_venues"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        names = ", ".join(venue["name"] for venue in LOCAL_VENUES)
+        dispatcher.utter_message(text=f"Venues with live music near you: {names}.")
+        return [SlotSet("venues", LOCAL_VENUES)]
+
+
+class ActionShowConcertReviews(Action):
+    def name(self) -> Text:
+        return "action_show_concert_reviews"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        concerts = tracker.get_slot("concerts") or []
+        if not concerts:
+            dispatcher.utter_message(text="Ask me to find concerts first, then I can compare them.")
+        else:
+            dispatcher.utter_message(text="Concerts by review score:\n" + _ranked_lines(concerts, "artist"))
+        return []
+
+
+class ActionShowVenueReviews(Action):
+    def name(self) -> Text:
+        return "action_show_venue_reviews"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        venues = tracker.get_slot("venues") or []
+        if not venues:
+            dispatcher.utter_message(text="Ask me to find venues first, then I can compare them.")
+        else:
+            dispatcher.utter_message(text="Venues by review score:\n" + _ranked_lines(venues, "name"))
+        return []
