@@ -1,0 +1,1 @@
+"""One module per `botcoach` subcommand; each exposes a function taking the parsed arguments."""
