@@ -1,0 +1,318 @@
+"""`botcoach ...`: Rasa's command names and flags, dispatched to one module per command.
+
+Only argparse and the standard library are imported here, so `botcoach --help` answers at once;
+each command's module (tui/commands/<name>.py, which may load torch or textual) is imported
+only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Callable
+
+from core.errors import BotcoachError
+
+PROG = "botcoach"
+SUPPRESS = argparse.SUPPRESS
+Adder = Callable[[argparse.ArgumentParser, bool], None]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("botcoach")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _flag(parser: argparse.ArgumentParser, top: bool, *names: str, default=None, **kwargs) -> None:
+    """Add a flag; below the command level its default is SUPPRESS so a value given earlier
+    (`botcoach train -c x.yml nlu`) is not overwritten by the sub-command's default. The help
+    names the effective default either way."""
+    if default not in (None, False):
+        shown = " ".join(default) if isinstance(default, list) else default
+        kwargs["help"] = f"{kwargs['help']} (default: {shown})"
+    parser.add_argument(*names, default=default if top else SUPPRESS, **kwargs)
+
+
+def _log_flags(parser: argparse.ArgumentParser, top: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    off = False if top else SUPPRESS
+    group.add_argument("-v", "--verbose", action="store_true", default=off, help="print what happens (info level)")
+    group.add_argument("--debug", action="store_true", default=off,
+                       help="print debug logs, and the traceback of an internal error")
+    group.add_argument("--quiet", action="store_true", default=off, help="print errors only")
+
+
+# -- the flags of each command; `top` is False when added again on a sub-command ------------------
+def _config(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-c", "--config", default="config.yml", help="model configuration (pipeline and policies)")
+
+
+def _domain(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-d", "--domain", default="domain.yml", help="domain file or directory")
+
+
+def _data(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--data", nargs="+", default=["data"], metavar="PATH",
+          help="training data files or directories (stories, rules, NLU)")
+
+
+def _model(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-m", "--model", default="models",
+          help="a model archive, or a directory whose newest archive is used")
+
+
+def _endpoints(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--endpoints", default="endpoints.yml", help="endpoints file (action server URL)")
+
+
+def _conversation_id(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--conversation-id", help="id of the conversation (a new one when not given)")
+
+
+def _train_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _config(p, top)
+    _domain(p, top)
+    _flag(p, top, "--out", default="models", help="directory the model archive is written to")
+    _flag(p, top, "--fixed-model-name", metavar="NAME", help="file name of the archive, without .tar.gz")
+    _flag(p, top, "--force", action="store_true", default=False, help="retrain even when nothing changed")
+
+
+def _train_data(p: argparse.ArgumentParser, top: bool) -> None:
+    _data(p, top)
+
+
+def _train_nlu_data(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-u", "--nlu", dest="data", nargs="+", default=["data"], metavar="PATH",
+          help="NLU data files or directories")
+
+
+def _train_core_data(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-s", "--stories", dest="data", nargs="+", default=["data"], metavar="PATH",
+          help="story and rule files or directories")
+
+
+def _test_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _model(p, top)
+    _flag(p, top, "--out", default="results", help="directory for reports and error lists")
+    _config(p, top)
+    _domain(p, top)
+
+
+def _test_stories(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-s", "--stories", default="tests", help="test stories file or directory")
+
+
+def _test_nlu(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-u", "--nlu", default="data", help="NLU test data file or directory")
+    _flag(p, top, "--cross-validation", action="store_true", default=False,
+          help="train and test on folds of the NLU data instead of testing a model")
+    _flag(p, top, "-f", "--folds", type=int, default=5, help="number of folds for --cross-validation")
+
+
+def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _model(p, top)
+    _endpoints(p, top)
+    _data(p, top)
+    _domain(p, top)
+    _config(p, top)
+    _flag(p, top, "--actions", metavar="MODULE",
+          help="Python module or file with custom actions, run inside botcoach (no action server needed)")
+    _conversation_id(p, top)
+    _flag(p, top, "--skip-visualization", action="store_true", default=False,
+          help="do not serve the conversation graph in the browser")
+    _flag(p, top, "-p", "--port", type=int, default=5005, help="port of the conversation graph page")
+    _flag(p, top, "--e2e", action="store_true", default=False,
+          help="save user messages as text (end-to-end stories), not only intents")
+    _flag(p, top, "--out", default="models", help="directory for models trained during the session")
+
+
+def _shell_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _model(p, top)
+    _endpoints(p, top)
+    _conversation_id(p, top)
+
+
+def _run_actions_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--actions", default="actions", metavar="MODULE", help="Python module or file with the actions")
+    _flag(p, top, "-p", "--port", type=int, default=5055, help="port to listen on")
+    _flag(p, top, "-i", "--interface", "--host", dest="host", default="127.0.0.1",
+          help="network interface to listen on (0.0.0.0 to accept other machines)")
+    _flag(p, top, "--cors", nargs="*", metavar="ORIGIN", help="allowed CORS origins (* for all)")
+    _flag(p, top, "--auto-reload", action="store_true", default=False, help="reload actions when their files change")
+
+
+def _validate_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _data(p, top)
+    _domain(p, top)
+    _config(p, top)
+    _flag(p, top, "--max-history", type=int, help="check stories for conflicts within this many turns")
+    _flag(p, top, "--fail-on-warnings", action="store_true", default=False, help="exit with 1 on warnings too")
+
+
+def _convert_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--data", default="data", metavar="PATH", help="file or directory to convert")
+    _flag(p, top, "-f", "--format", choices=["md", "yaml", "json"], default="yaml", help="output format")
+    _flag(p, top, "--out", default="data", metavar="PATH", help="file or directory to write")
+    _flag(p, top, "-l", "--language", default="en", help="language of the data")
+
+
+def _visualize_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "-s", "--stories", default="data", help="story files or directory")
+    _domain(p, top)
+    _flag(p, top, "--out", default="graph.html", help="HTML file of the graph")
+    _flag(p, top, "--max-history", type=int, default=2, help="turns of history that make two states the same")
+
+
+# (name, one-line help, description, flag adders, sub-commands or None, required?)
+Sub = tuple[str, str, str, list[Adder]]
+COMMANDS: list[tuple[str, str, str, list[Adder], list[Sub] | None, bool]] = [
+    ("train", "Train a model from your data, domain and config.",
+     "Trains the NLU (intents, entities) and dialogue models and writes one model archive. "
+     "'train nlu' or 'train core' trains one half only.",
+     [_train_flags, _train_data],
+     [("nlu", "Train the NLU model only.", "Trains intent and entity recognition from the NLU data.",
+       [_train_flags, _train_nlu_data]),
+      ("core", "Train the dialogue model only.", "Trains next-action prediction from stories and rules.",
+       [_train_flags, _train_core_data])], False),
+    ("test", "Evaluate a model on test stories and NLU data.",
+     "Reports intent, entity and action accuracy with the failing examples. "
+     "'test nlu' or 'test core' evaluates one half only.",
+     [_test_flags, _test_stories, _test_nlu],
+     [("nlu", "Evaluate the NLU model only.", "Intent and entity reports, optionally by cross-validation.",
+       [_test_flags, _test_nlu]),
+      ("core", "Evaluate the dialogue model only.", "Runs the test stories and reports wrong actions.",
+       [_test_flags, _test_stories])], False),
+    ("interactive", "Teach the bot by talking to it.",
+     "Opens the terminal app: type as the user, confirm or correct what the bot understood and does, "
+     "and save the corrections as stories, NLU examples and domain entries.",
+     [_interactive_flags], None, False),
+    ("shell", "Talk to a trained bot in the terminal.",
+     "A plain chat with the bot, without corrections.", [_shell_flags], None, False),
+    ("run", "Run a server; 'run actions' starts the action server.",
+     "Starts a long-running server.", [],
+     [("actions", "Start the action server for your custom actions.",
+       "Serves the custom actions in --actions over HTTP, compatible with Rasa SDK's action server.",
+       [_run_actions_flags])], True),
+    ("data", "Check and convert training data.", "Tools for the project's data files.", [],
+     [("validate", "Check data, domain and config for mistakes and conflicts.",
+       "Finds intents, actions and slots used but not declared (and the reverse), and stories that "
+       "contradict each other.", [_validate_flags]),
+      ("convert", "Convert data between Markdown, YAML and JSON.",
+       "Converts Rasa 1.x Markdown or JSON data and 1.x domains to the 2.x/3.x YAML format, or back.",
+       [])], True),
+    ("visualize", "Draw the stories as a graph in an HTML page.",
+     "Merges the stories into one graph of states and writes it as an HTML page.",
+     [_visualize_flags], None, False),
+]
+CONVERT_KINDS = [
+    ("nlu", "Convert NLU training data.", "Converts NLU examples, synonyms, regexes and lookup tables."),
+    ("core", "Convert stories and rules.", "Converts stories, rules and checkpoints."),
+    ("domain", "Convert a domain file.", "Converts a 1.x domain (templates, forms) to the current format."),
+]
+
+
+def _sub_parser(subparsers, name: str, help_text: str, description: str, adders: list[Adder], top: bool,
+                formatter) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(name, help=help_text, description=f"{help_text} {description}",
+                                   formatter_class=formatter)
+    for add in adders:
+        add(parser, top)
+    _log_flags(parser, top=False)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.HelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=PROG, formatter_class=formatter,
+        description="Teach a task-oriented chatbot by talking to it. Reads and writes Rasa projects.",
+        epilog=f"Run '{PROG} <command> --help' for the flags of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    _log_flags(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    for name, help_text, description, adders, subs, required in COMMANDS:
+        command = _sub_parser(commands, name, help_text, description, adders, True, formatter)
+        command.set_defaults(subcommand=None)
+        if subs is None:
+            continue
+        below = command.add_subparsers(dest="subcommand", metavar="<sub-command>", title="sub-commands",
+                                       required=required)
+        for sub_name, sub_help, sub_description, sub_adders in subs:
+            # A command without flags of its own (run, data) gives its sub-commands the defaults.
+            sub = _sub_parser(below, sub_name, sub_help, sub_description, sub_adders, not adders, formatter)
+            if (name, sub_name) == ("data", "convert"):
+                kinds = sub.add_subparsers(dest="kind", metavar="<kind>", title="what to convert", required=True)
+                for kind, kind_help, kind_description in CONVERT_KINDS:
+                    _sub_parser(kinds, kind, kind_help, kind_description, [_convert_flags], True, formatter)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else \
+        logging.ERROR if args.quiet else logging.WARNING
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when something configured logging before us
+
+
+def _print_error(text: str, hint_style: str = "red") -> None:
+    """Red on stderr via rich; the text is never read as rich markup ([text](entity) stays as is)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(text, style=hint_style))
+
+
+def _command_words(args: argparse.Namespace) -> str:
+    words = [args.command, args.subcommand, getattr(args, "kind", None)]
+    return " ".join([PROG] + [w for w in words if w])
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    module_name = f"tui.commands.{args.command}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise  # a missing dependency inside the command: a real error, not a missing command
+        print(f"{_command_words(args)} is not available in this build yet", file=sys.stderr)
+        return 2
+    result = module.run(args)
+    return 0 if result is None else int(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors: argparse already printed
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    _configure_logging(args)
+    try:
+        return _dispatch(args)
+    except BotcoachError as error:
+        _print_error(str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        _print_error(f"{PROG}: internal error: {type(error).__name__}: {error}"
+                     + ("" if args.debug else " (run again with --debug for the traceback)"))
+        if args.debug:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
