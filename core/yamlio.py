@@ -57,7 +57,7 @@ def load_yaml(text: str, file: str | Path | None = None) -> Any:
     except YAMLError as exc:
         raise DataError(f"malformed YAML: {exc}", Location(file), "fix the YAML syntax") from None
     except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
-        raise DataError(f"unreadable YAML: {exc.__class__.__name__}", Location(file),
+        raise DataError(f"YAML cannot be read: {exc.__class__.__name__}", Location(file),
                         "simplify the file: it nests too deeply or holds a number too long") from None
 
 

@@ -4,6 +4,7 @@ from core.domain.editor import DomainEditor
 from core.domain.items import (
     DEFAULT_ACTIONS,
     DEFAULT_INTENTS,
+    LEGACY_ACTIONS,
     REQUESTED_SLOT,
     RULE_SNIPPET_ACTION,
     SESSION_START_METADATA_SLOT,
@@ -19,7 +20,7 @@ from core.domain.reader import load_domain, read_domain
 from core.domain.writer import write_domain, write_domain_1x
 
 __all__ = [
-    "DEFAULT_ACTIONS", "DEFAULT_INTENTS", "REQUESTED_SLOT", "RULE_SNIPPET_ACTION",
+    "DEFAULT_ACTIONS", "DEFAULT_INTENTS", "LEGACY_ACTIONS", "REQUESTED_SLOT", "RULE_SNIPPET_ACTION",
     "SESSION_START_METADATA_SLOT", "SLOT_TYPES", "Domain", "DomainEditor", "Entity", "Form", "Intent",
     "SessionConfig", "Slot", "load_domain", "read_domain", "write_domain", "write_domain_1x",
 ]

@@ -26,6 +26,8 @@ DEFAULT_ACTIONS = (
     "action_extract_slots",
 )
 RULE_SNIPPET_ACTION = "..."
+# Rasa 1.x names of default actions that 2.x renamed; 1.x stories keep using the old name.
+LEGACY_ACTIONS = {"action_deactivate_form": "action_deactivate_loop"}
 DEFAULT_INTENTS = ("restart", "back", "out_of_scope", "session_start", "nlu_fallback")
 REQUESTED_SLOT = "requested_slot"
 SESSION_START_METADATA_SLOT = "session_started_metadata"
