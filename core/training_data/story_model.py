@@ -13,6 +13,10 @@ from typing import Any, Union
 
 from core.errors import Location
 
+# The 1.x prefix on a user or action line that the active form handled (`* form: inform`); YAML keeps
+# it inside the name (`intent: "form: inform"`).
+FORM_PREFIX = "form: "
+
 
 @dataclass
 class UserStep:
@@ -44,9 +48,14 @@ class ActionStep:
 
 @dataclass
 class SlotStep:
-    """Slots set at this point (`- slot{...}` in Markdown, `slot_was_set` in YAML), in order."""
+    """Slots set at this point (`- slot{...}` in Markdown, `slot_was_set` in YAML), in order.
+
+    `by_name` lists the slots written by name only (YAML `- slot_name`): their value in `slots` is
+    None and the domain decides the real one (Rasa uses "filled" for text, True for bool slots).
+    """
 
     slots: dict[str, Any] = field(default_factory=dict)
+    by_name: list[str] = field(default_factory=list)
     location: Location | None = field(default=None, compare=False, repr=False)
 
 
