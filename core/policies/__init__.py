@@ -1,0 +1,1 @@
+"""Dialogue policies: the shared state and contract, memoization, the ensemble, story conflicts."""

@@ -1,0 +1,62 @@
+"""Story conflicts: the same recent history followed by different actions in different stories.
+
+This is what `rasa data validate stories` reports. No policy can learn both continuations: the
+memoization policy drops the history, and the ML policy splits its belief between them. The check
+runs on the loop-collapsed history the policies train on, so a form's happy-path turns (which a
+policy never predicts) cannot conflict with anything. Rules and augmented stories are left out:
+rules are checked by the rule policy, augmented stories are random glue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.domain import Domain
+from core.policies.states import State, describe_states, state_key, states_from_key, training_examples
+from core.training_data.trackers import TrainingTracker
+
+
+@dataclass
+class Conflict:
+    """One history and the actions different stories take after it, each with its stories."""
+
+    history: list[State]
+    actions: dict[str, list[str]] = field(default_factory=dict)  # action -> story names
+
+    @property
+    def history_text(self) -> str:
+        return describe_states(self.history)
+
+    @property
+    def conflicting_actions(self) -> list[str]:
+        return list(self.actions)
+
+    @property
+    def message(self) -> str:
+        lines = [f"Story structure conflict after: {self.history_text}"]
+        for action, stories in self.actions.items():
+            shown = ", ".join(f"'{name}'" for name in stories[:5])
+            more = f" and {len(stories) - 5} more" if len(stories) > 5 else ""
+            lines.append(f"  {action} predicted in {shown}{more}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def find_story_conflicts(trackers: list[TrainingTracker], domain: Domain, max_history: int = 5) -> list[Conflict]:
+    """Every history of up to `max_history` states that stories continue in more than one way.
+
+    Conflicts come in the order their history first appears; actions and stories in data order.
+    """
+    if max_history < 1:
+        raise ValueError(f"max_history must be at least 1, not {max_history}")
+    seen: dict[str, dict[str, list[str]]] = {}
+    for tracker in trackers:
+        if tracker.is_rule or tracker.is_augmented:
+            continue
+        for states, action in training_examples(tracker, domain):
+            stories = seen.setdefault(state_key(states[-max_history:]), {}).setdefault(action, [])
+            if tracker.name not in stories:
+                stories.append(tracker.name)
+    return [Conflict(states_from_key(key), actions) for key, actions in seen.items() if len(actions) > 1]
