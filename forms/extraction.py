@@ -14,14 +14,8 @@ from typing import Any, Iterable
 from core.domain import REQUESTED_SLOT, Domain
 from core.events import Event, SlotSet, UserUttered
 from core.runtime.actions import Action, ActionContext
-from core.runtime.slot_filling import (
-    VALIDATE_SLOT_MAPPINGS,
-    _custom_mapping_actions,
-    _intent_is_desired,
-    _is_auto_fill,
-    _mapped_values,
-    _run_quietly,
-)
+from core.runtime import slot_filling
+from core.runtime.slot_filling import VALIDATE_SLOT_MAPPINGS, custom_mapping_actions, is_auto_fill, run_quietly
 from core.tracker import DialogueStateTracker
 
 FROM_TRIGGER_INTENT = "from_trigger_intent"
@@ -60,7 +54,7 @@ def intent_is_desired(mapping: dict[str, Any], tracker: DialogueStateTracker, do
     ignored = _ignored_intents(mapping, tracker, domain)
     if ignored and intent in ignored:
         return False
-    return _intent_is_desired(mapping, intent)
+    return slot_filling.intent_is_desired(mapping, intent)
 
 
 def _ignored_intents(mapping: dict[str, Any], tracker: DialogueStateTracker, domain: Domain) -> list[str]:
@@ -83,7 +77,7 @@ def mapped_values(mapping: dict[str, Any], tracker: DialogueStateTracker) -> lis
     if mapping.get("type") == FROM_TRIGGER_INTENT:
         loops = [c.get("active_loop") for c in mapping.get("conditions") or [] if isinstance(c, dict)]
         return [mapping.get("value")] if tracker.active_loop_name not in loops else []
-    return _mapped_values(mapping, message)
+    return slot_filling.mapped_values(mapping, message)
 
 
 def extract_slots(
@@ -100,7 +94,7 @@ def extract_slots(
         if name == REQUESTED_SLOT or (wanted is not None and name not in wanted):
             continue
         for mapping in domain.slot_mappings(name):
-            if not domain.store_entities_as_slots and _is_auto_fill(name, mapping):
+            if not domain.store_entities_as_slots and is_auto_fill(name, mapping):
                 continue
             if not conditions_hold(mapping, tracker, name, ignore_rejection):
                 continue
@@ -152,10 +146,10 @@ class FormAwareExtractSlots(Action):
 
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
         events: list[Event] = list(extraction_events(tracker, context.domain))
-        for action_name in _custom_mapping_actions(context.domain):
-            events += await _run_quietly(action_name, tracker, events, context)
+        for action_name in custom_mapping_actions(context.domain):
+            events += await run_quietly(action_name, tracker, events, context)
         if VALIDATE_SLOT_MAPPINGS in context.domain.actions:
-            events += await _run_quietly(VALIDATE_SLOT_MAPPINGS, tracker, events, context)
+            events += await run_quietly(VALIDATE_SLOT_MAPPINGS, tracker, events, context)
         return events
 
 

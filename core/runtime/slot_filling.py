@@ -26,10 +26,10 @@ VALIDATE_SLOT_MAPPINGS = "action_validate_slot_mappings"
 class ExtractSlotsAction(Action):
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
         events: list[Event] = list(extract_slot_events(tracker, context.domain))
-        for action_name in _custom_mapping_actions(context.domain):
-            events += await _run_quietly(action_name, tracker, events, context)
+        for action_name in custom_mapping_actions(context.domain):
+            events += await run_quietly(action_name, tracker, events, context)
         if VALIDATE_SLOT_MAPPINGS in context.domain.actions:
-            events += await _run_quietly(VALIDATE_SLOT_MAPPINGS, tracker, events, context)
+            events += await run_quietly(VALIDATE_SLOT_MAPPINGS, tracker, events, context)
         return events
 
 
@@ -41,11 +41,11 @@ def extract_slot_events(tracker: DialogueStateTracker, domain: Domain) -> list[S
     events = []
     for name, slot in domain.all_slots.items():
         for mapping in domain.slot_mappings(name):
-            if mapping.get("conditions") or not _intent_is_desired(mapping, message.intent_name):
+            if mapping.get("conditions") or not intent_is_desired(mapping, message.intent_name):
                 continue
-            if not domain.store_entities_as_slots and _is_auto_fill(name, mapping):
+            if not domain.store_entities_as_slots and is_auto_fill(name, mapping):
                 continue
-            values = _mapped_values(mapping, message)
+            values = mapped_values(mapping, message)
             if not values:
                 continue
             value = values if slot.type == "list" else values[-1]
@@ -55,7 +55,7 @@ def extract_slot_events(tracker: DialogueStateTracker, domain: Domain) -> list[S
     return events
 
 
-def _mapped_values(mapping: dict[str, Any], message: Any) -> list[Any]:
+def mapped_values(mapping: dict[str, Any], message: Any) -> list[Any]:
     kind = mapping.get("type")
     if kind == "from_entity":
         return [
@@ -72,7 +72,7 @@ def _mapped_values(mapping: dict[str, Any], message: Any) -> list[Any]:
     return []
 
 
-def _intent_is_desired(mapping: dict[str, Any], intent: str | None) -> bool:
+def intent_is_desired(mapping: dict[str, Any], intent: str | None) -> bool:
     wanted = _names(mapping.get("intent"))
     if wanted:
         return intent in wanted
@@ -85,12 +85,12 @@ def _names(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _is_auto_fill(slot: str, mapping: dict[str, Any]) -> bool:
+def is_auto_fill(slot: str, mapping: dict[str, Any]) -> bool:
     """The mapping 1.x/2.x auto-fill stands for: the slot's own entity, nothing else."""
     return mapping == {"type": "from_entity", "entity": slot}
 
 
-def _custom_mapping_actions(domain: Domain) -> list[str]:
+def custom_mapping_actions(domain: Domain) -> list[str]:
     names: list[str] = []
     for slot in domain.all_slots:
         for mapping in domain.slot_mappings(slot):
@@ -100,7 +100,7 @@ def _custom_mapping_actions(domain: Domain) -> list[str]:
     return names
 
 
-async def _run_quietly(
+async def run_quietly(
     name: str, tracker: DialogueStateTracker, events_so_far: list[Event], context: ActionContext
 ) -> list[Event]:
     """Run a slot-mapping action on the tracker plus the slots set so far; a failure is reported
