@@ -1,0 +1,75 @@
+"""Our action server in a background thread for the length of an interactive session
+(`botcoach interactive --actions MODULE`), bound to 127.0.0.1 on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+from aiohttp import web
+
+from core.action_server import create_app
+from core.action_server.loader import load_actions
+from core.errors import ActionServerError
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class BackgroundActionServer:
+    """`start()` imports the actions (ActionServerError for a broken module) and serves them."""
+
+    def __init__(self, actions: str, port: int | None = None) -> None:
+        self.actions = actions
+        self.port = port or free_port()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+    def start(self) -> str:
+        app = create_app(load_actions(self.actions))
+        ready = threading.Event()
+        problems: list[BaseException] = []
+        self._loop = asyncio.new_event_loop()
+
+        async def begin() -> None:
+            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self._loop)
+            try:
+                self._loop.run_until_complete(begin())
+            except OSError as error:
+                problems.append(error)
+                ready.set()
+                return
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, name="botcoach-actions", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if problems:
+            raise ActionServerError(f"cannot start the action server on 127.0.0.1:{self.port}: {problems[0]}",
+                                    hint="pass another port, or stop what uses it")
+        return self.url
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is None or self._runner is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+        self._loop = None

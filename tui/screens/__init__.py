@@ -1,0 +1,1 @@
+"""The modal questions of the interactive app, one screen per file."""

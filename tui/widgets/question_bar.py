@@ -1,0 +1,84 @@
+"""The current question, always visible with its keys, and the input line for user messages.
+
+While the question is "Next user input" the input line has focus; for every other question the
+bar itself has focus and answers y / n / e / a with `QuestionBar.Answered`.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+
+class QuestionBar(Vertical, can_focus=True):
+    DEFAULT_CSS = """
+    QuestionBar { height: auto; border: round $accent; padding: 0 1; }
+    QuestionBar:focus-within { border: round $warning; }
+    QuestionBar > #question { height: auto; }
+    QuestionBar > Input { height: 1; border: none; padding: 0; }
+    QuestionBar > Input.-hidden { display: none; }
+    """
+    BINDINGS = [
+        Binding("y", "answer('yes')", "Yes", id="question.yes"),
+        Binding("enter", "answer('yes')", "Yes", show=False, id="question.enter"),
+        Binding("n", "answer('no')", "No / pick", id="question.no"),
+        Binding("e", "answer('entities')", "Entities", id="question.entities"),
+        Binding("a", "answer('new_action')", "New action", id="question.new_action"),
+    ]
+
+    class Answered(Message):
+        def __init__(self, answer: str) -> None:
+            super().__init__()
+            self.answer = answer
+
+    class UserText(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.kind = "user_input"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading the model…", id="question")
+        yield Input(placeholder="Your input -> (type a message or /intent)", id="user-input")
+
+    @property
+    def user_input(self) -> Input:
+        return self.query_one("#user-input", Input)
+
+    def ask(self, kind: str, text: str, keys: str) -> None:
+        """Show a question; the input line only for user input."""
+        self.kind = kind
+        suffix = "" if kind == "user_input" else " (Y/n)"
+        body = Text(text + suffix, style="bold")
+        body.append(f"\n{keys}", style="dim")
+        self.query_one("#question", Static).update(body)
+        self.user_input.set_class(kind != "user_input", "-hidden")
+        if kind == "user_input":
+            self.user_input.focus()
+        else:
+            self.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "answer":
+            return True
+        if self.kind == "user_input":
+            return False
+        allowed = {"nlu": {"yes", "no", "entities"}, "action": {"yes", "no", "new_action"},
+                   "validate": {"yes", "no"}}.get(self.kind, set())
+        return parameters[0] in allowed
+
+    def action_answer(self, answer: str) -> None:
+        self.post_message(self.Answered(answer))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(self.UserText(event.value))
+            event.input.value = ""
