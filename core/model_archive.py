@@ -1,0 +1,324 @@
+"""The model archive: one `.tar.gz` with JSON metadata, the domain, the config and tensor files.
+
+Layout::
+
+    metadata.json                    format, botcoach version, created, fingerprint, parts, components
+    domain.yml                       the domain the core part was trained with (absent for NLU only)
+    config.yml                       the user's config as given
+    config.json                      the config as botcoach resolved it
+    components/<name>/meta.json      a component's vocabularies and settings
+    components/<name>/tensors.pt     its tensors: torch.save of a plain dict of tensors
+
+An archive can come from anywhere, so reading trusts nothing in it: every member is checked
+(regular file or folder, relative path that stays inside the target, no links or devices)
+before anything is extracted, extraction uses tarfile's "data" filter as a second line, and
+tensors are loaded with `weights_only=True`, which refuses any pickled object.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import torch
+
+from core.errors import ModelError
+
+ARCHIVE_FORMAT = 1
+ARCHIVE_SUFFIX = ".tar.gz"
+METADATA_FILE = "metadata.json"
+DOMAIN_FILE = "domain.yml"
+CONFIG_FILE = "config.yml"
+RESOLVED_CONFIG_FILE = "config.json"
+COMPONENTS_DIR = "components"
+TRAIN_HINT = "train a new model with `botcoach train`"
+
+
+@dataclass
+class ComponentState:
+    """One trained component as stored: JSON-able meta and a flat dict of tensors."""
+
+    kind: str  # "nlu", or a policy's kind
+    meta: dict[str, Any]
+    tensors: dict[str, Any]
+
+
+@dataclass
+class ArchiveContents:
+    metadata: dict[str, Any]
+    config_text: str
+    resolved_config: dict[str, Any]
+    domain_text: str | None = None
+    components: dict[str, ComponentState] = field(default_factory=dict)
+
+
+# ---- names and lookup --------------------------------------------------------------------------
+
+def new_archive_path(out_dir: str | Path, fixed_name: str | None = None, now: datetime | None = None) -> Path:
+    """`<out>/<fixed_name>.tar.gz`, or `<out>/<YYYYMMDD-HHMMSS>.tar.gz` made unique with `-2`, `-3`..."""
+    out_dir = Path(out_dir)
+    if fixed_name:
+        name = fixed_name[: -len(ARCHIVE_SUFFIX)] if fixed_name.endswith(ARCHIVE_SUFFIX) else fixed_name
+        return out_dir / f"{name}{ARCHIVE_SUFFIX}"
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path, n = out_dir / f"{stamp}{ARCHIVE_SUFFIX}", 1
+    while path.exists():
+        n += 1
+        path = out_dir / f"{stamp}-{n}{ARCHIVE_SUFFIX}"
+    return path
+
+
+def newest_archive(folder: str | Path) -> Path | None:
+    """The most recently written archive in `folder` (by modification time, then name)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    archives = [p for p in folder.glob(f"*{ARCHIVE_SUFFIX}") if p.is_file() and not p.name.startswith(".")]
+    return max(archives, key=lambda p: (p.stat().st_mtime, p.name), default=None)
+
+
+def resolve_model_path(path: str | Path | None) -> Path:
+    """What `-m/--model` names: an archive, or a folder whose newest archive is meant."""
+    path = Path(path) if path is not None else Path("models")
+    if path.is_file():
+        return path
+    if path.is_dir():
+        found = newest_archive(path)
+        if found is None:
+            raise ModelError(f"no model archive (*{ARCHIVE_SUFFIX}) in {path}",
+                             hint=f"{TRAIN_HINT}, or pass -m path/to/model{ARCHIVE_SUFFIX}")
+        return found
+    raise ModelError(f"model not found: {path}",
+                     hint=f"pass an existing archive or folder with -m, or {TRAIN_HINT}")
+
+
+# ---- writing -----------------------------------------------------------------------------------
+
+def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
+    """Write the archive atomically: a temp file beside `path`, fsync, then rename."""
+    path = Path(path)
+    files: list[tuple[str, bytes]] = [
+        (METADATA_FILE, _json_bytes(_metadata_with_components(contents))),
+        (CONFIG_FILE, contents.config_text.encode()),
+        (RESOLVED_CONFIG_FILE, _json_bytes(contents.resolved_config)),
+    ]
+    if contents.domain_text is not None:
+        files.append((DOMAIN_FILE, contents.domain_text.encode()))
+    for name, component in contents.components.items():
+        files.append((_member(name, "meta.json"), _json_bytes(component.meta)))
+        files.append((_member(name, "tensors.pt"), _tensor_bytes(component.tensors)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ModelError(f"cannot write the model to {path}: {exc.strerror or exc}",
+                         hint="choose a writable folder with --out") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with tarfile.open(fileobj=handle, mode="w:gz", compresslevel=_compress_level(files)) as tar:
+                for name, data in files:
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+                    tar.addfile(info, io.BytesIO(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a model is an ordinary file
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ModelError(f"cannot write the model to {path}: {exc.strerror or exc}",
+                         hint="free some disk space or choose another folder with --out") from exc
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _compress_level(files: list[tuple[str, bytes]]) -> int:
+    """Trained floats hardly compress (7% at ten times the time of storing them), JSON does:
+    store when tensors make up most of the bytes, else compress."""
+    tensor_bytes = sum(len(data) for name, data in files if name.endswith(".pt"))
+    other_bytes = sum(len(data) for name, data in files if not name.endswith(".pt"))
+    return 0 if tensor_bytes > 4 * other_bytes else 6
+
+
+def _metadata_with_components(contents: ArchiveContents) -> dict[str, Any]:
+    metadata = dict(contents.metadata)
+    metadata["format"] = ARCHIVE_FORMAT
+    metadata["components"] = {
+        name: {"kind": c.kind, "meta": _member(name, "meta.json"), "tensors": _member(name, "tensors.pt"),
+               "tensor_count": len(c.tensors), "numpy": sorted(k for k, v in c.tensors.items() if _is_numpy(v))}
+        for name, c in contents.components.items()
+    }
+    return metadata
+
+
+def _member(component: str, file: str) -> str:
+    if not component or "/" in component or component in (".", "..") or "\\" in component:
+        raise ValueError(f"component name {component!r} cannot be a folder name")
+    return f"{COMPONENTS_DIR}/{component}/{file}"
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).encode()
+
+
+def _is_numpy(value: Any) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "dtype")
+
+
+def _tensor_bytes(tensors: dict[str, Any]) -> bytes:
+    """Numpy arrays are stored as tensors (weights_only loading refuses numpy's pickles)."""
+    plain = {k: torch.from_numpy(v.copy()) if _is_numpy(v) else v for k, v in tensors.items()}
+    buffer = io.BytesIO()
+    torch.save(plain, buffer)
+    return buffer.getvalue()
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+def read_archive(path: str | Path) -> ArchiveContents:
+    """Check, extract into a temporary folder and read an archive; ModelError when unsafe or broken."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="botcoach-model-") as tmp:
+        target = Path(tmp)
+        safe_extract(path, target)
+        metadata = _read_json(path, target, METADATA_FILE)
+        if not isinstance(metadata, dict):
+            raise _broken(path, f"{METADATA_FILE} is not a JSON object")
+        if not isinstance(metadata.get("format"), int) or metadata["format"] > ARCHIVE_FORMAT:
+            raise ModelError(f"{path}: archive format {metadata.get('format')!r} is not one this botcoach reads",
+                             hint=f"update botcoach, or {TRAIN_HINT}")
+        components = {}
+        listed = metadata.get("components") or {}
+        if not isinstance(listed, dict):
+            raise _broken(path, "the component list in metadata.json is not a mapping")
+        for name, entry in listed.items():
+            if not isinstance(entry, dict):
+                raise _broken(path, f"component {name!r} in metadata.json is not a mapping")
+            meta = _read_json(path, target, _member_of(path, name, "meta.json"))
+            tensors = _read_tensors(path, target, _member_of(path, name, "tensors.pt"))
+            for key in entry.get("numpy") or []:
+                if isinstance(tensors.get(key), torch.Tensor):
+                    tensors[key] = tensors[key].numpy()
+            components[name] = ComponentState(str(entry.get("kind", name)), meta, tensors)
+        domain_file = target / DOMAIN_FILE
+        return ArchiveContents(
+            metadata=metadata,
+            config_text=_read_text(path, target, CONFIG_FILE),
+            resolved_config=_read_json(path, target, RESOLVED_CONFIG_FILE),
+            domain_text=_read_text(path, target, DOMAIN_FILE) if domain_file.exists() else None,
+            components=components,
+        )
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """Only metadata.json, without extracting anything (for fingerprint checks and listings)."""
+    path = Path(path)
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            member = tar.getmember(METADATA_FILE)
+            if not member.isreg():
+                raise _broken(path, f"{METADATA_FILE} is not a regular file")
+            handle = tar.extractfile(member)
+            data = json.loads(handle.read()) if handle else None
+    except KeyError as exc:
+        raise _broken(path, f"no {METADATA_FILE} inside") from exc
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        raise _broken(path, f"cannot be read ({exc})") from exc
+    if not isinstance(data, dict):
+        raise _broken(path, f"{METADATA_FILE} is not a JSON object")
+    return data
+
+
+def safe_extract(archive: Path, target: Path) -> None:
+    """Extract only after every member proved harmless; refuse the whole archive otherwise."""
+    root = target.resolve()
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(archive, member, root)
+            tar.extractall(root, members=members, filter="data")
+    except ModelError:
+        raise
+    except FileNotFoundError as exc:
+        raise ModelError(f"model not found: {archive}", hint=TRAIN_HINT) from exc
+    except (tarfile.TarError, OSError, EOFError) as exc:  # includes tarfile's FilterError
+        raise _broken(archive, f"cannot be unpacked ({exc})") from exc
+
+
+def _check_member(archive: Path, member: tarfile.TarInfo, root: Path) -> None:
+    name = member.name
+    unsafe = None
+    if not (member.isreg() or member.isdir()):
+        unsafe = "a link or special file" if (member.issym() or member.islnk()) else "a device or special file"
+    elif name.startswith(("/", "\\")) or PurePosixPath(name).is_absolute() or (len(name) > 1 and name[1] == ":"):
+        unsafe = "an absolute path"
+    elif ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        unsafe = "a path that climbs out with '..'"
+    elif not (root / name).resolve().is_relative_to(root):
+        unsafe = "a path outside the archive's folder"
+    if unsafe:
+        raise ModelError(f"{archive}: refused to unpack: member {name!r} is {unsafe}",
+                         hint="this archive was not written by botcoach or was tampered with; "
+                              f"delete it and {TRAIN_HINT}")
+
+
+def _member_of(archive: Path, component: str, file: str) -> str:
+    try:
+        return _member(component, file)
+    except ValueError as exc:
+        raise _broken(archive, f"component name {component!r} is not a plain name") from exc
+
+
+def _read_bytes(archive: Path, target: Path, member: str) -> bytes:
+    file = target / member
+    if not file.is_file():
+        raise _broken(archive, f"{member} is missing")
+    return file.read_bytes()
+
+
+def _read_text(archive: Path, target: Path, member: str) -> str:
+    try:
+        return _read_bytes(archive, target, member).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _broken(archive, f"{member} is not UTF-8 text") from exc
+
+
+def _read_json(archive: Path, target: Path, member: str) -> Any:
+    try:
+        return json.loads(_read_text(archive, target, member))
+    except ValueError as exc:
+        raise _broken(archive, f"{member} is not valid JSON ({exc})") from exc
+
+
+def _read_tensors(archive: Path, target: Path, member: str) -> dict[str, Any]:
+    file = target / member
+    if not file.is_file():
+        raise _broken(archive, f"{member} is missing")
+    try:
+        tensors = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, ...: all mean "refused"
+        raise ModelError(f"{archive}: refused to load {member}: it is not a plain file of tensors "
+                         f"({type(exc).__name__})",
+                         hint=f"the archive was tampered with or damaged; delete it and {TRAIN_HINT}") from exc
+    if not isinstance(tensors, dict):
+        raise _broken(archive, f"{member} does not hold a dict of tensors")
+    return tensors
+
+
+def _broken(archive: Path, what: str) -> ModelError:
+    return ModelError(f"model archive {archive} is damaged: {what}",
+                      hint=f"delete it and {TRAIN_HINT}")

@@ -1,0 +1,265 @@
+"""`botcoach train`: read a project, train what changed, write one model archive.
+
+What is trained follows Rasa: `train` trains NLU and core (only the half that has data when the
+other has none), `train nlu` needs no domain, `train core` needs a domain and stories. Unless
+forced, the newest archive in the output folder is compared by fingerprint: nothing changed
+means it is reused as is; otherwise only the changed half is retrained and the other half's
+state is copied from that archive.
+
+Core never prints: progress goes to a `TrainingObserver` the CLI implements.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.config import BotcoachConfig, NLUConfig, PolicyConfig, load_config
+from core.domain import Domain, load_domain
+from core.errors import DataError, ModelError
+from core.fingerprint import Fingerprint, project_fingerprint
+from core.model import (
+    NLU_COMPONENT,
+    CORE_COMPONENT,
+    TrainedModel,
+    core_components,
+    ensemble_from_component,
+    interpreter_from_component,
+    nlu_components,
+    save_model,
+)
+from core.model_archive import ComponentState, new_archive_path, newest_archive, read_archive, read_metadata
+from core.training_data.loader import TrainingData, load_training_data
+
+if TYPE_CHECKING:
+    from core.nlu.model import NLUModelConfig
+
+PARTS = ("nlu", "core")
+PART_COMPONENT = {"nlu": NLU_COMPONENT, "core": CORE_COMPONENT}
+
+
+class TrainingObserver:
+    """Receives progress; every method is optional to override. Core calls, never prints."""
+
+    def stage(self, name: str, total_epochs: int) -> None:
+        """A component starts training (`total_epochs` 0: no epochs, e.g. memoization)."""
+
+    def epoch(self, name: str, epoch: int, total: int, loss: float) -> None:
+        """One epoch of component `name` finished."""
+
+    def done(self, name: str) -> None:
+        """The component finished (early stopping may end before the last epoch)."""
+
+    def warning(self, message: str) -> None:
+        """Something in the data a person should look at (e.g. an unused checkpoint)."""
+
+
+@dataclass
+class Project:
+    """Everything training reads, loaded once (the command and the tests share this)."""
+
+    config: BotcoachConfig
+    data: TrainingData
+    domain: Domain | None = None
+
+    def lookups(self) -> list:
+        return [[t.name, list(t.elements)] for t in self.data.nlu.lookups]
+
+
+@dataclass
+class TrainResult:
+    path: Path
+    model: TrainedModel | None  # None when an unchanged archive was reused
+    trained: list[str] = field(default_factory=list)  # parts trained now
+    copied: list[str] = field(default_factory=list)  # parts taken from the previous archive
+    reused: bool = False
+    seconds: float = 0.0
+
+
+def load_project(config_path: str | Path | None, domain_path: str | Path | None,
+                 data_paths: list[str | Path], subcommand: str | None = None) -> Project:
+    """Read config and data, and the domain when the dialogue half will be trained: `train nlu`
+    and a `train` whose data has no stories need none."""
+    config = load_config(config_path)
+    data = load_training_data(list(data_paths))
+    wants_core = subcommand == "core" or (subcommand is None and bool(data.stories))
+    domain = load_domain(domain_path) if wants_core and domain_path is not None else None
+    return Project(config, data, domain)
+
+
+def parts_to_train(project: Project, subcommand: str | None) -> tuple[str, ...]:
+    """Which halves to train; DataError when the data cannot support the request."""
+    has_nlu = bool(project.data.nlu.examples)
+    has_stories = bool(project.data.stories)
+    files = ", ".join(str(p) for p in project.data.nlu_files + project.data.story_files) or "none"
+    if subcommand == "nlu":
+        if not has_nlu:
+            raise DataError("no NLU training examples found", hint=f"data files read: {files}; "
+                            "pass the NLU files with --nlu, e.g. data/nlu.yml")
+        return ("nlu",)
+    if subcommand == "core" or (not has_nlu and has_stories):
+        if not has_stories:
+            raise DataError("no stories or rules found", hint=f"data files read: {files}; "
+                            "pass the story files with --stories, e.g. data/stories.yml")
+        _require_domain(project)
+        return ("core",)
+    if not has_nlu:
+        raise DataError("no training data found (neither NLU examples nor stories)",
+                        hint=f"data files read: {files}; pass your data folder with --data")
+    if not has_stories:
+        return ("nlu",)
+    _require_domain(project)
+    return PARTS
+
+
+def _require_domain(project: Project) -> None:
+    if project.domain is None:
+        raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
+
+
+def train(project: Project, parts: tuple[str, ...], out_dir: str | Path, *, fixed_name: str | None = None,
+          force: bool = False, observer: TrainingObserver | None = None) -> TrainResult:
+    """Train `parts` (see `parts_to_train`) and write the archive into `out_dir`."""
+    started = time.perf_counter()
+    observer = observer or TrainingObserver()
+    fingerprint = project_fingerprint(project.config, project.domain if "core" in parts else None,
+                                      project.data.nlu_files, project.data.story_files,
+                                      project.lookups(), parts)
+    previous = None if force else _previous(out_dir)
+    copyable = _copyable_parts(previous, fingerprint, parts)
+    target = new_archive_path(out_dir, fixed_name)
+    if previous is not None and set(copyable) == set(parts) == set(previous[1].get("parts", [])) \
+            and Fingerprint.from_dict(previous[1].get("fingerprint")).domain == fingerprint.domain \
+            and (fixed_name is None or target.resolve() == previous[0].resolve()):
+        return TrainResult(previous[0], None, reused=True, copied=list(parts),
+                           seconds=time.perf_counter() - started)
+
+    model = TrainedModel(project.config, project.domain if "core" in parts else None, fingerprint=fingerprint)
+    components = _old_states(previous, copyable)
+    copied = [part for part in parts if PART_COMPONENT[part] in components]
+    if "nlu" in parts:
+        if "nlu" in copied:
+            model.interpreter = interpreter_from_component(components[NLU_COMPONENT])
+        else:
+            model.interpreter = train_nlu(project, observer)
+            components.update(nlu_components(model.interpreter))
+    if "core" in parts:
+        if "core" in copied:
+            model.ensemble = ensemble_from_component(components[CORE_COMPONENT])
+        else:
+            model.ensemble = train_core(project, observer)
+            components.update(core_components(model.ensemble))
+    save_model(model, target, components)
+    return TrainResult(target, model, trained=[p for p in parts if p not in copied], copied=copied,
+                       seconds=time.perf_counter() - started)
+
+
+def _old_states(previous: tuple[Path, dict] | None, parts: list[str]) -> dict[str, ComponentState]:
+    """The stored states of `parts` in the previous archive; none when it cannot be read."""
+    if previous is None or not parts:
+        return {}
+    try:
+        stored = read_archive(previous[0]).components
+    except ModelError:
+        return {}
+    return {PART_COMPONENT[p]: stored[PART_COMPONENT[p]] for p in parts if PART_COMPONENT[p] in stored}
+
+
+def _previous(out_dir: str | Path) -> tuple[Path, dict] | None:
+    """The newest archive in `out_dir` and its metadata; an unreadable one is simply not reused."""
+    newest = newest_archive(out_dir)
+    if newest is None:
+        return None
+    try:
+        return newest, read_metadata(newest)
+    except ModelError:
+        return None
+
+
+def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint,
+                    parts: tuple[str, ...]) -> list[str]:
+    if previous is None:
+        return []
+    old_parts = previous[1].get("parts") or []
+    old = Fingerprint.from_dict(previous[1].get("fingerprint"))
+    matches = {"nlu": fingerprint.nlu_matches(old), "core": fingerprint.core_matches(old)}
+    return [p for p in parts if p in old_parts and matches[p]]
+
+
+# ---- the two halves -----------------------------------------------------------------------------
+
+def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
+    """The NLU model's settings from the resolved config (architecture sizes stay the model's)."""
+    from core.nlu.model import NLUModelConfig
+
+    low, high = nlu.char_ngram_range
+    return NLUModelConfig(
+        epochs=nlu.epochs, learning_rate=nlu.learning_rate, seed=nlu.seed,
+        word_ngram_max=nlu.word_ngram_max, char_ngram_min=low, char_ngram_max=high,
+        use_regex_features=nlu.use_regex_features, use_lookup_features=nlu.use_lookup_features,
+        case_sensitive=nlu.case_sensitive, hidden_dim=nlu.hidden_size,
+        extract_entities=nlu.extract_entities, use_synonyms=nlu.use_synonyms,
+        fallback_threshold=nlu.fallback_threshold, ambiguity_threshold=nlu.ambiguity_threshold,
+    )
+
+
+def train_nlu(project: Project, observer: TrainingObserver):
+    from core.nlu.interpreter import Interpreter
+
+    config = nlu_model_config(project.config.nlu)
+    observer.stage("NLU", config.epochs)
+    interpreter = Interpreter.train(project.data.nlu, config,
+                                    on_epoch=lambda e, total, loss: observer.epoch("NLU", e, total, loss))
+    observer.done("NLU")
+    return interpreter
+
+
+def train_core(project: Project, observer: TrainingObserver):
+    from core.training_data.trackers import training_trackers
+
+    domain = project.domain
+    if domain is None:
+        raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
+    warnings: list[str] = []
+    trackers = training_trackers(project.data.stories, domain, seed=project.config.policies.seed,
+                                 warnings=warnings)
+    for warning in warnings:
+        observer.warning(warning)
+    ensemble = build_ensemble(project.config.policies, observer)
+    if project.config.policies.ted:
+        observer.stage("TEDPolicy", project.config.policies.ted_epochs)
+    ensemble.train(trackers, domain)  # TED reports its epochs; the lookup policies take no time
+    for policy in ensemble.policies:
+        observer.done(policy.name)
+    return ensemble
+
+
+def build_ensemble(config: PolicyConfig, observer: TrainingObserver | None = None):
+    """The policies the resolved config asks for, in Rasa's default order."""
+    from core.policies.ensemble import PolicyEnsemble
+    from core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
+    from core.policies.ted import TEDPolicy
+
+    policies = []
+    if config.memoization:
+        policies.append(MemoizationPolicy(config.max_history))
+    if config.augmented_memoization:
+        policies.append(AugmentedMemoizationPolicy(config.max_history))
+    if config.ted:
+        on_epoch = (lambda e, total, loss: observer.epoch(TEDPolicy.name, e, total, loss)) if observer else None
+        policies.append(TEDPolicy.from_policy_config(config, on_epoch=on_epoch))
+    if config.rules:
+        from core.policies.rules import RulePolicy
+
+        policies.append(RulePolicy(config))
+    return PolicyEnsemble(policies, config.core_fallback_threshold, config.core_fallback_action,
+                          config.enable_fallback_prediction)
+
+
+def with_epochs(config: BotcoachConfig, nlu_epochs: int | None = None, ted_epochs: int | None = None) -> BotcoachConfig:
+    """A copy with fewer epochs (tests and quick experiments); the fingerprint follows it."""
+    nlu = replace(config.nlu, epochs=nlu_epochs) if nlu_epochs is not None else config.nlu
+    policies = replace(config.policies, ted_epochs=ted_epochs) if ted_epochs is not None else config.policies
+    return replace(config, nlu=nlu, policies=policies)
