@@ -1,0 +1,92 @@
+"""SNIPS benchmark for the joint NLU model: train on train.md, report on test.md.
+
+Prints intent accuracy, intent macro-F1, entity micro-F1 (exact span + label, the CoNLL way),
+training wall and CPU time and per-message parse latency (median, p99). Intent figures use
+the classifier's top intent (an `nlu_fallback` decision is set aside), as Rasa's evaluation of
+the classifier does. Run as
+`.venv/bin/python -m bench.nlu_snips [runs]`; with several runs every figure is the median.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from core.nlu.interpreter import Interpreter
+from core.nlu.model import NLUModelConfig
+from core.training_data.nlu_model import load_nlu
+
+SNIPS = Path(__file__).resolve().parents[1].parent / "shared" / "bench-data" / "snips"
+
+
+def entity_set(entities: list[dict]) -> set[tuple[int, int, str]]:
+    return {(e["start"], e["end"], e["entity"]) for e in entities}
+
+
+def evaluate(interpreter: Interpreter, examples: list) -> dict[str, float]:
+    """Accuracy, macro-F1 and entity micro-F1 of `interpreter` on labelled examples."""
+    correct = true_pos = n_pred = n_gold = 0
+    per_intent: dict[str, list[int]] = {}  # name -> [tp, fp, fn]
+    latencies = []
+    for example in examples:
+        started = time.perf_counter()
+        parse = interpreter.parse(example.text)
+        latencies.append(time.perf_counter() - started)
+        # the classifier's own top intent: a fallback is a decision on top of it, not a class
+        ranking = [r for r in parse["intent_ranking"] if r["name"] != "nlu_fallback"]
+        predicted = ranking[0]["name"]
+        gold = example.intent
+        correct += predicted == gold
+        per_intent.setdefault(gold, [0, 0, 0])
+        per_intent.setdefault(predicted, [0, 0, 0])
+        if predicted == gold:
+            per_intent[gold][0] += 1
+        else:
+            per_intent[predicted][1] += 1
+            per_intent[gold][2] += 1
+        pred_set, gold_set = entity_set(parse["entities"]), entity_set(example.entities)
+        true_pos += len(pred_set & gold_set)
+        n_pred += len(pred_set)
+        n_gold += len(gold_set)
+    f1s = [2 * tp / (2 * tp + fp + fn) if tp else 0.0 for tp, fp, fn in per_intent.values()]
+    precision = true_pos / n_pred if n_pred else 0.0
+    recall = true_pos / n_gold if n_gold else 0.0
+    latencies.sort()
+    return {
+        "intent_accuracy": 100 * correct / len(examples),
+        "intent_macro_f1": 100 * sum(f1s) / len(f1s),
+        "entity_micro_f1": 100 * 2 * precision * recall / (precision + recall) if true_pos else 0.0,
+        "parse_ms_median": 1000 * statistics.median(latencies),
+        "parse_ms_p99": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+    }
+
+
+def run_once(seed: int) -> dict[str, float]:
+    train = load_nlu(SNIPS / "train.md")
+    test = load_nlu(SNIPS / "test.md")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    interpreter = Interpreter.train(train, NLUModelConfig(seed=seed))
+    train_seconds = time.perf_counter() - started
+    # CPU seconds too: on a shared machine wall time measures the neighbours as well
+    train_cpu_seconds = time.process_time() - cpu_started
+    return {
+        **evaluate(interpreter, test.examples),
+        "train_seconds": train_seconds,
+        "train_cpu_seconds": train_cpu_seconds,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    runs = int(args[0]) if args else 1
+    results = [run_once(seed=42 + i) for i in range(runs)]
+    print(f"SNIPS test set, {runs} run(s){' (median)' if runs > 1 else ''}")
+    for key in results[0]:
+        values = [r[key] for r in results]
+        print(f"  {key:18s} {statistics.median(values):8.2f}   runs: {', '.join(f'{v:.2f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()

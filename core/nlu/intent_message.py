@@ -1,0 +1,68 @@
+"""Messages that state their own parse: `/intent`, `/intent@0.7`, `/intent{"entity": "value"}`.
+
+Buttons and tests send these to bypass the model, as Rasa's RegexInterpreter does. The result
+has the same shape as a model parse. An entity given in the JSON has no place in the text, so,
+like Rasa 2.x, its `start`/`end` cover the whole JSON object ("can't be more specific"); a list
+value gives one entity per element.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+
+PREFIX = "/"
+_MESSAGE = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?(?P<rest>.*)$", re.DOTALL)
+
+
+def is_intent_message(text: str) -> bool:
+    return text.strip().startswith(PREFIX)
+
+
+def parse_intent_message(text: str, known_intents: Collection[str] | None = None) -> dict | None:
+    """The parse dict stated by `text`, or None when `text` is not such a message (or names an
+    intent outside `known_intents`, when given: then it is ordinary user text, as in Rasa 3)."""
+    stripped = text.strip()
+    match = _MESSAGE.match(stripped)
+    if match is None:
+        return None
+    intent = match.group("intent").strip()
+    if not intent or (known_intents is not None and intent not in known_intents):
+        return None
+    confidence = _confidence(match.group("confidence"))
+    ranked = {"name": intent, "confidence": confidence}
+    return {
+        "text": stripped,
+        "intent": dict(ranked),
+        "intent_ranking": [dict(ranked)],
+        "entities": _entities(match),
+    }
+
+
+def _confidence(raw: str | None) -> float:
+    """`@0.7` -> 0.7; no `@` means certain; an unreadable number means 0.0; at most 1.0."""
+    if raw is None:
+        return 1.0
+    try:
+        return min(1.0, float(raw[1:]))
+    except ValueError:
+        return 0.0
+
+
+def _entities(match: re.Match) -> list[dict]:
+    raw = match.group("entities")
+    if raw is None:
+        return []
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    start, end = match.span("entities")
+    entities = []
+    for name, values in parsed.items():
+        for value in values if isinstance(values, list) else [values]:
+            entities.append({"entity": name, "start": start, "end": end, "value": value})
+    return entities

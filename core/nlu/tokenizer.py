@@ -1,0 +1,25 @@
+"""Split a message into tokens that remember their character offsets.
+
+Offsets matter because entities are character spans: the tagger works on tokens and the
+offsets turn its token spans back into Rasa's `start`/`end`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A word (letters/digits/underscore, with inner apostrophes as in "i'm") or one symbol.
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of `text` in order; whitespace is dropped, punctuation kept as its own token."""
+    return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
