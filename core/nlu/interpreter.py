@@ -15,8 +15,9 @@ the ranking report the base name ("faq", confidence summed over its sub-intents)
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, replace
 from typing import Any
 
 import torch
@@ -30,22 +31,36 @@ from core.nlu.featurizer import (
     entity_label,
     tag_spans,
 )
+from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, sparse_batch
 from core.nlu.model import JointNLU, NLUModelConfig
-from core.nlu.trainer import EpochCallback, fine_tune, train
+from core.nlu.sentence_features import SentenceVocabulary
+from core.nlu.trainer import THREADS, EpochCallback, batches_by_length, fine_tune, train
 
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "botcoach"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 REPLAY_POOL = 2000  # examples kept (in the saved state too) for replay during updates
 UPDATE_MAX_STEPS = 100
+LEARNED_SHARE = 0.98  # small data: the joint model stops once it tags this share of its examples right
+SMALL_EMBED, SMALL_HIDDEN = 48, 64  # the joint model's size when it only tags entities of a small bot
 
 
 class Interpreter:
-    """A trained joint model plus what it needs to turn text into a parse and back."""
+    """A trained intent classifier and (when needed) joint model, plus what turns text into a
+    parse and back.
+
+    Which model answers the intent follows the data's size: below `sparse_intent_max_examples`
+    the linear n-gram classifier (it generalises from few examples), above it the joint BiLSTM
+    (it reads word order, which pays off with thousands of examples). The joint model is
+    trained only when it has work to do: entities to tag or a large data set.
+    """
 
     def __init__(
         self,
-        model: JointNLU,
+        config: NLUModelConfig,
+        model: JointNLU | None,
+        classifier: SparseIntentClassifier | None,
+        sentence: SentenceVocabulary,
         intents: list[str],
         labels: list[EntityLabel],
         synonyms: dict[str, str],
@@ -53,8 +68,10 @@ class Interpreter:
         lookups: list[tuple[str, list[str]]],
         replay: list[dict],
     ):
+        self.config = config
         self.model = model
-        self.config = model.config
+        self.classifier = classifier
+        self.sentence = sentence
         self.intents = intents
         self.labels = labels
         self.synonyms = {k.lower(): v for k, v in synonyms.items()}
@@ -84,13 +101,44 @@ class Interpreter:
         regexes = [(r.name, r.pattern) for r in getattr(data, "regexes", []) or []]
         lookups = [(t.name, list(t.elements)) for t in getattr(data, "lookups", []) or []]
         replay = random.Random(config.seed).sample(examples, min(len(examples), REPLAY_POOL))
-        n_dense = build_featurizer(config, regexes, lookups).n_dense
-        config = replace(config, n_dense=n_dense, n_intents=max(1, len(intents)), n_tags=1 + 2 * len(labels))
-        torch.manual_seed(config.seed)
-        interpreter = cls(JointNLU(config), intents, labels, synonyms, regexes, lookups, replay)
+        featurizer = build_featurizer(config, regexes, lookups)
+        encoded_texts = [featurizer.encode(e["text"]) for e in examples]
+        config = replace(
+            config,
+            n_dense=featurizer.n_dense,
+            n_intents=max(1, len(intents)),
+            n_tags=1 + 2 * len(labels),
+            **sized_tables(config, [e.norm for e in encoded_texts]),
+        )
+        sentence = SentenceVocabulary(config.word_ngram_max, max(2, config.char_ngram_min), config.char_ngram_max)
+        sentence.fit(e.norm for e in encoded_texts)
+        small = len(examples) < config.sparse_intent_max_examples
+        classifier = SparseIntentClassifier(len(sentence), config.n_intents) if small else None
+        needs_joint = bool(labels) or not small
+        model = None
+        if needs_joint:
+            torch.manual_seed(config.seed)
+            model = JointNLU(config)
+        interpreter = cls(config, model, classifier, sentence, intents, labels, synonyms, regexes, lookups, replay)
         encoded = [interpreter._encode(e) for e in examples]
-        train(interpreter.model, encoded, on_epoch)
+        with single_thread(THREADS):
+            losses = interpreter._fit_classifier(encoded, steps=STEPS) if classifier is not None else []
+            if model is not None:
+                # on small data the joint model only tags entities: stop once it tags them all
+                done = (lambda: interpreter._share_learned(encoded) >= LEARNED_SHARE) if small else None
+                train(model, encoded, on_epoch, learned=done)
+            elif on_epoch is not None:  # no epochs of its own: report the classifier's progress
+                quarters = [losses[min(len(losses) - 1, i * len(losses) // 4)] for i in range(1, 5)] if losses else [0.0]
+                for number, loss in enumerate(quarters, start=1):
+                    on_epoch(number, len(quarters), loss)
         return interpreter
+
+    def _fit_classifier(self, encoded: list[Encoded], steps: int) -> list[float]:
+        labels = torch.tensor([e.intent for e in encoded], dtype=torch.long)
+        if self.classifier is None or not bool((labels >= 0).any()):
+            return []
+        return fit(self.classifier, sparse_batch(self.sentence, [e.norm for e in encoded]), labels,
+            steps=steps, seed=self.config.seed)
 
     def _encode(self, example: dict) -> Encoded:
         encoded = self.featurizer.encode(example["text"])
@@ -108,27 +156,40 @@ class Interpreter:
 
     @torch.inference_mode()
     def parse(self, text: str) -> dict:
-        encoded = self.featurizer.encode(text)
-        x, _ = collate([encoded])
-        (intent_logits, tag_scores), _ = self.model(x)
-        probs = intent_logits[0].softmax(-1).tolist()
-        full_ranking = sorted(
-            ({"name": n, "confidence": p} for n, p in zip(self.intents, probs)),
-            key=lambda r: -r["confidence"],
-        )
-        parse: dict[str, Any] = {"text": text}
-        ranking = _base_ranking(full_ranking)
-        parse["intent"] = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
-        parse["intent_ranking"] = ranking
-        parse["entities"] = self._entities(text, encoded, tag_scores)
+        with single_thread(1):
+            encoded = self.featurizer.encode(text)
+            intent_logits, tag_scores = self._predict(encoded)
+            probs = intent_logits[0].softmax(-1).tolist()
+            full_ranking = sorted(
+                ({"name": n, "confidence": p} for n, p in zip(self.intents, probs)),
+                key=lambda r: -r["confidence"],
+            )
+            parse: dict[str, Any] = {"text": text}
+            ranking = _base_ranking(full_ranking)
+            parse["intent"] = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
+            parse["intent_ranking"] = ranking
+            parse["entities"] = self._entities(text, encoded, tag_scores) if tag_scores is not None else []
         selector = _response_selector(full_ranking)
         if selector:
             parse["response_selector"] = selector
         self._apply_fallback(parse)
         return parse
 
+    def _predict(self, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(intent logits (1, I), tag scores (1, T, K) or None when there is no joint model)."""
+        tag_scores = None
+        intent_logits = None
+        if self.model is not None and (self.labels or self.classifier is None):
+            x, _ = collate([encoded])
+            (intent_logits, tag_scores), _ = self.model(x)
+        if self.classifier is not None:
+            intent_logits = self.classifier(sparse_batch(self.sentence, [encoded.norm]))
+        if intent_logits is None:
+            intent_logits = torch.zeros(1, len(self.intents))
+        return intent_logits, tag_scores
+
     def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[dict]:
-        if not self.config.extract_entities or not self.labels:
+        if not self.config.extract_entities or not self.labels or self.model is None:
             return []
         path = self.model.viterbi(tag_scores)[0]
         if not any(path):
@@ -157,9 +218,9 @@ class Interpreter:
     def _apply_fallback(self, parse: dict) -> None:
         """Rasa's FallbackClassifier: a low or ambiguous top intent becomes `nlu_fallback`."""
         ranking = parse["intent_ranking"]
-        if not ranking:
-            return
         threshold = self.config.fallback_threshold
+        if not ranking or threshold <= 0.0:  # no FallbackClassifier configured: never fall back
+            return
         top = ranking[0]["confidence"]
         second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
         if top < threshold or top - second < self.config.ambiguity_threshold:
@@ -170,7 +231,7 @@ class Interpreter:
     # ---- incremental learning ----
 
     def update(self, examples: Iterable[Any]) -> int:
-        """Learn new or corrected examples in place (new intents/entities grow the model).
+        """Learn new or corrected examples in place (new intents/entities grow the models).
 
         Returns the number of fine-tuning steps taken.
         """
@@ -180,11 +241,11 @@ class Interpreter:
         added_intents = sorted({e["intent"] for e in new if e["intent"]} - set(self.intents))
         known = set(self.labels)
         added_labels = sorted({entity_label(x) for e in new for x in e["entities"]} - known, key=_label_key)
-        if added_intents or added_labels:
-            self.intents = self.intents + added_intents
-            self.labels = self.labels + added_labels
+        self.intents = self.intents + added_intents
+        self.labels = self.labels + added_labels
+        self.config = replace(self.config, n_intents=max(1, len(self.intents)), n_tags=1 + 2 * len(self.labels))
+        if self.model is not None and (added_intents or added_labels):
             self.model = self.model.grown(len(self.intents), 1 + 2 * len(self.labels))
-            self.config = self.model.config
         self.synonyms.update({k.lower(): v for k, v in _synonyms_in(new).items()})
         texts = {e["text"].strip().lower() for e in new}  # corrections replace what they correct
         if self._replay_encoded is None or len(self._replay_encoded) != len(self.replay):
@@ -193,26 +254,46 @@ class Interpreter:
         self.replay = [self.replay[i] for i in kept]
         self._replay_encoded = [self._replay_encoded[i] for i in kept]
         new_encoded = [self._encode(e) for e in new]
-        steps = fine_tune(
-            self.model,
-            new_encoded,
-            self._replay_encoded,
-            max_steps=UPDATE_MAX_STEPS,
-            learned=lambda: self._predicts(new_encoded),
-            seed=self.config.seed,
-        )
+        steps = 0
+        with single_thread(THREADS):
+            if self.classifier is not None:
+                self.sentence.fit(e.norm for e in new_encoded)
+                self.classifier = self.classifier.grown(len(self.sentence), len(self.intents))
+                self._fit_classifier(self._replay_encoded + new_encoded, steps=UPDATE_STEPS)
+                steps = UPDATE_STEPS
+            if self.labels and self.model is None:
+                torch.manual_seed(self.config.seed)
+                self.model = JointNLU(self.config)
+            if self.model is not None and (self.labels or self.classifier is None):
+                steps = fine_tune(
+                    self.model,
+                    new_encoded,
+                    self._replay_encoded,
+                    max_steps=UPDATE_MAX_STEPS,
+                    learned=lambda: self._predicts(new_encoded),
+                    seed=self.config.seed,
+                )
         self.replay = (self.replay + new)[-REPLAY_POOL:]
         self._replay_encoded = (self._replay_encoded + new_encoded)[-REPLAY_POOL:]
         return steps
 
     @torch.inference_mode()
+    def _share_learned(self, examples: list[Encoded]) -> float:
+        """The share of `examples` whose entity tags the joint model gets exactly right."""
+        right = 0
+        for batch in batches_by_length(examples, 256, random.Random(0)):
+            x, targets = collate(batch)
+            (_, tag_scores), _ = self.model(x)
+            right += sum(path == gold for path, gold in zip(self.model.viterbi(tag_scores), targets["tags"].tolist()))
+        return right / max(1, len(examples))
+
+    @torch.inference_mode()
     def _predicts(self, examples: list[Encoded]) -> bool:
         for example in examples:
-            x, _ = collate([example])
-            (intent_logits, tag_scores), _ = self.model(x)
+            intent_logits, tag_scores = self._predict(example)
             if example.intent >= 0 and int(intent_logits[0].argmax()) != example.intent:
                 return False
-            if self.labels and self.model.viterbi(tag_scores)[0] != example.tags.tolist():
+            if self.labels and tag_scores is not None and self.model.viterbi(tag_scores)[0] != example.tags.tolist():
                 return False
         return True
 
@@ -220,10 +301,18 @@ class Interpreter:
 
     def to_state(self) -> tuple[dict, dict[str, torch.Tensor]]:
         """(JSON-able meta, tensors) for the archive: tensors load with weights_only=True."""
-        config, tensors = self.model.checkpoint()
+        tensors: dict[str, torch.Tensor] = {}
+        if self.model is not None:
+            _, joint = self.model.checkpoint()
+            tensors.update({f"joint.{k}": v for k, v in joint.items()})
+        if self.classifier is not None:
+            tensors.update({f"intent.{k}": v.detach().clone() for k, v in self.classifier.state_dict().items()})
         meta = {
             "format": STATE_FORMAT,
-            "config": config,
+            "config": asdict(self.config),
+            "has_joint": self.model is not None,
+            "has_classifier": self.classifier is not None,
+            "sentence": self.sentence.state(),
             "intents": list(self.intents),
             "labels": [list(label) for label in self.labels],
             "synonyms": dict(self.synonyms),
@@ -235,9 +324,20 @@ class Interpreter:
 
     @classmethod
     def from_state(cls, meta: dict, tensors: dict[str, torch.Tensor]) -> Interpreter:
-        model = JointNLU.from_checkpoint(meta["config"], tensors)
+        config = NLUModelConfig(**meta["config"])
+        model = classifier = None
+        if meta["has_joint"]:
+            model = JointNLU.from_checkpoint(meta["config"], _prefixed(tensors, "joint."))
+        if meta["has_classifier"]:
+            own = _prefixed(tensors, "intent.")
+            classifier = SparseIntentClassifier(*own["weight.weight"].shape)
+            classifier.load_state_dict(own)
+            classifier.eval()
         return cls(
+            config,
             model,
+            classifier,
+            SentenceVocabulary.from_state(meta["sentence"]),
             list(meta["intents"]),
             [tuple(label) for label in meta["labels"]],
             dict(meta["synonyms"]),
@@ -245,6 +345,48 @@ class Interpreter:
             [(name, list(elements)) for name, elements in meta["lookups"]],
             list(meta["replay"]),
         )
+
+
+def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+@contextmanager
+def single_thread(threads: int) -> Iterator[None]:
+    """Run with `threads` torch threads, then restore the caller's setting."""
+    previous = torch.get_num_threads()
+    if previous != threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if previous != threads:
+            torch.set_num_threads(previous)
+
+
+def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> dict[str, int]:
+    """The joint model's sizes from the data: hash tables about twice the distinct words and
+    character n-grams (few collisions), never above the configured sizes; a small model on a
+    small bot, where it only tags entities."""
+    words = {w for message in messages for w in message}
+    grams = set()
+    for word in words:
+        marked = f"<{word}>"
+        for n in range(config.char_ngram_min, config.char_ngram_max + 1):
+            grams.update(marked[i:i + n] for i in range(len(marked) - n + 1))
+    bigrams = sum(len(m) + 1 for m in messages)
+    small = len(messages) < config.sparse_intent_max_examples
+    return {
+        "embed_dim": min(config.embed_dim, SMALL_EMBED) if small else config.embed_dim,
+        "hidden_dim": min(config.hidden_dim, SMALL_HIDDEN) if small else config.hidden_dim,
+        "word_buckets": min(config.word_buckets, _power_of_two(2 * len(words))),
+        "char_buckets": min(config.char_buckets, _power_of_two(2 * len(grams))),
+        "bag_buckets": min(config.bag_buckets, _power_of_two(2 * (len(words) + bigrams))),
+    }
+
+
+def _power_of_two(n: int) -> int:
+    return 1 << max(8, (n - 1).bit_length())
 
 
 def _plain(example: Any) -> dict:

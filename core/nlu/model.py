@@ -49,6 +49,8 @@ class NLUModelConfig:
     intent_embed_dim: int = 16
     dropout: float = 0.3
     word_dropout: float = 0.15  # hide whole words in training so unseen names are read by their characters
+    # below this many examples the linear n-gram classifier answers the intent (see Interpreter)
+    sparse_intent_max_examples: int = 1000
     # decisions at parse time
     extract_entities: bool = True
     use_synonyms: bool = True

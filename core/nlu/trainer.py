@@ -15,7 +15,7 @@ from core.nlu.featurizer import Encoded, collate
 from core.nlu.model import JointNLU
 
 EpochCallback = Callable[[int, int, float], None]
-THREADS = 1  # under contention from other processes, 2 OpenMP threads spin and run 5x slower
+THREADS = 1  # training threads (the interpreter sets them); under contention from other processes, 2 OpenMP threads spin and run 5x slower
 PATIENCE = 3
 
 
@@ -47,14 +47,15 @@ def train(
     model: JointNLU,
     examples: list[Encoded],
     on_epoch: EpochCallback | None = None,
+    learned: Callable[[], bool] | None = None,
 ) -> list[float]:
     """Train in place with AdamW and a warm-up + linear-decay schedule; return loss per epoch.
 
     The final weights are the average of the later epochs' weights (see WeightAverage).
-    Stops early once the training loss has not improved for PATIENCE epochs after warm-up.
+    Stops early once the training loss has not improved for PATIENCE epochs after warm-up, or
+    (small data) once `learned()` says the model gets its whole training set right.
     """
     c = model.config
-    torch.set_num_threads(THREADS)
     torch.manual_seed(c.seed)
     rng = random.Random(c.seed)
     optimizers = make_optimizers(model, c.learning_rate, c.weight_decay)
@@ -90,6 +91,10 @@ def train(
         average.add(model, epoch)
         if on_epoch is not None:
             on_epoch(epoch + 1, epochs, losses[-1])
+        if learned is not None and (epoch + 1) * steps_per_epoch >= c.min_steps:
+            model.eval()
+            if learned():
+                break
         if losses[-1] < best - 1e-4:
             best, stale = losses[-1], 0
         elif (epoch + 1) * steps_per_epoch > warmup:
@@ -143,7 +148,6 @@ def fine_tune(
     each length group. Stops as soon as `learned()` holds (checked every few steps); returns
     the number of steps taken.
     """
-    torch.set_num_threads(THREADS)
     torch.manual_seed(seed)
     rng = random.Random(seed)
     optimizers = make_optimizers(model, model.config.learning_rate * 0.5, model.config.weight_decay)
