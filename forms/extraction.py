@@ -13,9 +13,8 @@ from typing import Any, Iterable
 
 from core.domain import REQUESTED_SLOT, Domain
 from core.events import Event, SlotSet, UserUttered
-from core.runtime.actions import Action, ActionContext
 from core.runtime import slot_filling
-from core.runtime.slot_filling import VALIDATE_SLOT_MAPPINGS, custom_mapping_actions, is_auto_fill, run_quietly
+from core.runtime.slot_filling import ExtractSlotsAction, is_auto_fill
 from core.tracker import DialogueStateTracker
 
 FROM_TRIGGER_INTENT = "from_trigger_intent"
@@ -140,17 +139,11 @@ def value_before_user(tracker: DialogueStateTracker, slot: str) -> Any:
     return value
 
 
-class FormAwareExtractSlots(Action):
-    """`action_extract_slots` with every mapping, conditioned ones included, then the custom
-    mapping actions and `action_validate_slot_mappings` exactly as core runs them."""
+class FormAwareExtractSlots(ExtractSlotsAction):
+    """`action_extract_slots` with every mapping, conditioned ones included."""
 
-    async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
-        events: list[Event] = list(extraction_events(tracker, context.domain))
-        for action_name in custom_mapping_actions(context.domain):
-            events += await run_quietly(action_name, tracker, events, context)
-        if VALIDATE_SLOT_MAPPINGS in context.domain.actions:
-            events += await run_quietly(VALIDATE_SLOT_MAPPINGS, tracker, events, context)
-        return events
+    def slot_events(self, tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
+        return list(extraction_events(tracker, domain))
 
 
 __all__ = [

@@ -24,8 +24,14 @@ VALIDATE_SLOT_MAPPINGS = "action_validate_slot_mappings"
 
 
 class ExtractSlotsAction(Action):
+    """`action_extract_slots`: mapped slots, then custom mapping actions, then their validation.
+    Forms subclass it to change only which mappings apply (`slot_events`)."""
+
+    def slot_events(self, tracker: DialogueStateTracker, domain: Domain) -> list[Event]:
+        return list(extract_slot_events(tracker, domain))
+
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
-        events: list[Event] = list(extract_slot_events(tracker, context.domain))
+        events: list[Event] = self.slot_events(tracker, context.domain)
         for action_name in custom_mapping_actions(context.domain):
             events += await run_quietly(action_name, tracker, events, context)
         if VALIDATE_SLOT_MAPPINGS in context.domain.actions:
