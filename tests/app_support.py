@@ -1,5 +1,5 @@
-"""Shared by the app tests: one concertbot model trained per test session (few epochs), its
-custom actions served in-process on a free port, and an app wired to both."""
+"""Shared by the app tests: one model per sample bot trained per test session (few epochs), the
+bot's custom actions served in-process on a free port, and an app wired to both."""
 
 from __future__ import annotations
 
@@ -9,50 +9,76 @@ import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from tui.app import InteractiveApp, Startup
 from tui.commands.interactive import action_server_problem, build_session
 from tui.export import default_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-CONCERTBOT = ROOT / "sample_data" / "concertbot"
+SAMPLES = ROOT / "sample_data"
+CONCERTBOT = SAMPLES / "concertbot"
+FORMBOT = SAMPLES / "formbot"
+EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10)}  # (NLU, TED): enough for these tests
 
 
-@functools.lru_cache(maxsize=1)
-def concertbot_model() -> Path:
+@functools.lru_cache(maxsize=None)
+def trained_model(bot: str) -> Path:
     from core.training import load_project, train, with_epochs
 
-    project = load_project(CONCERTBOT / "config.yml", CONCERTBOT / "domain.yml", [CONCERTBOT / "data"])
-    project = replace(project, config=with_epochs(project.config, nlu_epochs=30, ted_epochs=20))
-    out = Path(tempfile.mkdtemp(prefix="botcoach-app-models-"))
+    folder = SAMPLES / bot
+    nlu_epochs, ted_epochs = EPOCHS[bot]
+    project = load_project(folder / "config.yml", folder / "domain.yml", [folder / "data"])
+    project = replace(project, config=with_epochs(project.config, nlu_epochs=nlu_epochs, ted_epochs=ted_epochs))
+    out = Path(tempfile.mkdtemp(prefix=f"botcoach-app-{bot}-"))
     return train(project, ("nlu", "core"), out, force=True).path
 
 
-@functools.lru_cache(maxsize=1)
-def action_server_url() -> str:
+@functools.lru_cache(maxsize=None)
+def served_actions(bot: str) -> str:
     from tui.background_actions import BackgroundActionServer
 
-    return BackgroundActionServer(str(CONCERTBOT / "actions")).start()
+    return BackgroundActionServer(str(SAMPLES / bot / "actions")).start()
 
 
-def project_copy(tmp_path: Path) -> Path:
-    """A writable copy of concertbot's data and domain (export writes into it)."""
-    target = tmp_path / "concertbot"
-    shutil.copytree(CONCERTBOT / "data", target / "data")
-    shutil.copy(CONCERTBOT / "domain.yml", target / "domain.yml")
+def concertbot_model() -> Path:
+    return trained_model("concertbot")
+
+
+def action_server_url() -> str:
+    return served_actions("concertbot")
+
+
+def project_copy(tmp_path: Path, bot: str = "concertbot") -> Path:
+    """A writable copy of the bot's data and domain (export writes into it)."""
+    target = tmp_path / bot
+    shutil.copytree(SAMPLES / bot / "data", target / "data")
+    shutil.copy(SAMPLES / bot / "domain.yml", target / "domain.yml")
     return target
 
 
-def make_app(tmp_path: Path, action_url: str | None = None) -> InteractiveApp:
-    project = project_copy(tmp_path)
-    args = argparse.Namespace(model=str(concertbot_model()), endpoints=str(tmp_path / "none.yml"),
+def make_app(tmp_path: Path, action_url: str | None = None, bot: str = "concertbot", graph_port: int | None = None,
+             keymap: dict[str, str] | None = None, prepare: Callable | None = None,
+             data_label: str | None = None) -> InteractiveApp:
+    """The app on a trained sample bot; `prepare(session)` may change the session once loaded."""
+    project = project_copy(tmp_path, bot)
+    args = argparse.Namespace(model=str(trained_model(bot)), endpoints=str(tmp_path / "none.yml"),
                               data=[str(project / "data")], domain=str(project / "domain.yml"),
                               conversation_id="tester", e2e=False)
-    url = action_server_url() if action_url is None else action_url
+    url = served_actions(bot) if action_url is None else action_url
+
+    def load(progress):
+        session = build_session(args, url, tmp_path / ".botcoach", progress)
+        if prepare is not None:
+            prepare(session)
+        return session
+
     startup = Startup(
-        load_session=lambda: build_session(args, url, tmp_path / ".botcoach"),
+        load_session=load,
         export_paths=default_paths(args.data, args.domain),
-        data_label=str(project / "data"),
+        data_label=str(project / "data") if data_label is None else data_label,
         check_action_server=action_server_problem,
+        graph_port=graph_port,
+        keymap=keymap or {},
     )
     return InteractiveApp(startup)

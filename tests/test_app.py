@@ -7,42 +7,17 @@ import importlib.util
 
 import pytest
 
-from core.events import ActionExecuted, UserUttered
+from core.events import ActionExecuted
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.menu import MenuScreen
 from tui.screens.text_prompt import TextPromptScreen
+from tui.keymap import load_keymap
 from tui.session import ACTION, NLU, USER_INPUT, executed
+from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle, user_intents
 from tests.app_support import make_app
 
 pytestmark = pytest.mark.timeout(120)
 HAS_STORY_EXPORT = importlib.util.find_spec("core.story_export") is not None
-SIZE = (80, 24)
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def say(app, pilot, text: str) -> None:
-    await pilot.press(*text, "enter")
-    await settle(app, pilot)
-
-
-async def answer(app, pilot, *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(app, pilot)
-
-
-async def confirm_until_listen(app, pilot) -> None:
-    while app.session.question.kind == ACTION:
-        await answer(app, pilot, "y")
-
-
-def user_intents(tracker) -> list[str]:
-    return [e.intent_name for e in tracker.applied_events() if isinstance(e, UserUttered)]
 
 
 async def test_concertbot_correction_is_exported_as_a_story(tmp_path):
@@ -258,3 +233,88 @@ async def test_tiny_terminal_shows_a_notice(tmp_path):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.query_one("#main").display and not app.query_one("#too-small").display
+
+
+async def test_a_new_intent_is_known_from_then_on(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "sounds lovely")
+        await answer(app, pilot, "n")
+        await pilot.press(*"zzz")  # no intent matches: only <create new intent> is left
+        await pilot.pause()
+        assert app.screen.query_one("RankedList").visible_ids() == ["<new>"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPromptScreen)
+        await pilot.press(*"compliment", "enter")
+        await settle(app, pilot)
+        assert user_intents(app.session.tracker) == ["compliment"]
+        assert "compliment" in app.session.domain.intents
+        await confirm_until_listen(app, pilot)
+        await say(app, pilot, "what a great gig")
+        await answer(app, pilot, "n")
+        assert "compliment" in app.screen.query_one("RankedList").visible_ids()
+        await pilot.press(*"compli", "enter")
+        await settle(app, pilot)
+        await confirm_until_listen(app, pilot)
+        await say(app, pilot, "/compliment")  # understood as an intent of the domain now
+        assert user_intents(app.session.tracker) == ["compliment", "compliment", "compliment"]
+
+
+async def test_remapped_keys_trigger_their_actions_and_the_palette_has_them(tmp_path):
+    keymap_file = tmp_path / "keymap.yml"
+    keymap_file.write_text("# my keys\nbotcoach.start_fresh: f6\nquestion.yes: j\n")
+    keymap, problems = load_keymap([tmp_path / "missing.yml", keymap_file])
+    assert problems == [] and keymap == {"botcoach.start_fresh": "f6", "question.yes": "j"}
+    app = make_app(tmp_path, keymap=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/greet")
+        await answer(app, pilot, "y")  # not the yes key any more
+        assert executed(app.session.tracker) == ["action_listen"]
+        assert "j/⏎ yes" in str(app.query_one("#question-bar").query_one("#question").render())
+        while app.session.question.kind == ACTION:
+            await answer(app, pilot, "j")
+        assert executed(app.session.tracker)[-2:] == ["utter_greet", "action_listen"]
+        await answer(app, pilot, "ctrl+n")  # the old key does nothing now
+        assert len(app.session.conversations) == 1
+        await answer(app, pilot, "f6")
+        assert len(app.session.conversations) == 2
+        await pilot.press("f1")
+        await pilot.pause()
+        help_text = str(app.screen.query_one("#help-text").render())
+        assert "f6  start a fresh conversation" in help_text
+        assert "j/⏎ correct" in help_text
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Start fresh")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(app.session.conversations) == 3
+
+
+def test_a_broken_keymap_file_is_a_notice(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("botcoach.undo: [ctrl+u\n")
+    listed = tmp_path / "list.yml"
+    listed.write_text("- ctrl+u\n")
+    keymap, problems = load_keymap([broken, listed])
+    assert keymap == {}
+    assert len(problems) == 2 and str(broken) in problems[0] and "mapping" in problems[1]
+
+
+def test_the_command_line_sets_the_graph_port_and_reads_the_project_keymap(tmp_path, monkeypatch):
+    from tui.cli import build_parser
+    from tui.commands.interactive import startup_for
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".botcoach").mkdir()
+    (tmp_path / ".botcoach" / "keymap.yml").write_text("botcoach.graph: f7\n")
+    parser = build_parser()
+    assert startup_for(parser.parse_args(["interactive"])).graph_port == 5005
+    assert startup_for(parser.parse_args(["interactive", "-p", "6006"])).graph_port == 6006
+    skipped = startup_for(parser.parse_args(["interactive", "--skip-visualization"]))
+    assert skipped.graph_port is None and skipped.keymap == {"botcoach.graph": "f7"}

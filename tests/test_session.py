@@ -89,3 +89,10 @@ def test_fork_and_fresh_keep_every_conversation(session):
     assert [m.intent_name for _, m in session.tracker.user_turns()] == ["greet"]
     session.start_fresh()
     assert len(session.conversations) == 3 and len(session.exportable()) == 2
+
+
+def test_history_rows_show_an_intent_message_as_typed():
+    typed = '/inform{"city": "Berlin"}'
+    user = UserUttered(typed, {"name": "inform", "confidence": 1.0},
+                       [{"start": 0, "end": len(typed), "value": "Berlin", "entity": "city"}])
+    assert history_rows([user]) == [("1", "", f"{typed}\nintent: inform 1.00")]

@@ -1,18 +1,20 @@
-"""`botcoach interactive`: the full-screen app. The screen comes up at once; the model loads in a
-worker while the person starts typing (a message typed before it is ready waits for it).
+"""`botcoach interactive`: the full-screen app. The screen comes up at once; the model loads (or is
+first trained, with its progress in the status line) in a worker while the person starts typing
+(a message typed before it is ready waits for it).
 
 Every step runs in a thread worker (`run_step`); its result (the next `Question`) comes back as a
 worker state message, and one handler turns every worker error into a visible message, so the
-session stays alive whatever fails.
+session stays alive whatever fails. The same worker builds the conversation graph after each
+step, for the browser page and the graph pane.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from textual import on, work
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,18 +23,17 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from core.errors import ActionServerError, BotcoachError, ExportError
-from core.training_data.markup import to_markup
+from tui.app_answers import NEW_ACTION, AnswersMixin
 from tui.export import ExportPaths, export_session
-from tui.screens.action_error import ActionErrorScreen
+from tui.graph_feed import GraphFeed
+from tui.keymap import keys_of, unknown_ids
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.fork_picker import ForkPickerScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, help_text
 from tui.screens.menu import MenuScreen
 from tui.screens.message import MessageScreen
-from tui.screens.new_action import NewActionScreen
-from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
-from tui.screens.text_prompt import TextPromptScreen
-from tui.session import ACTION, NLU, USER_INPUT, VALIDATE, Question, Session
+from tui.session import ACTION, NLU, USER_INPUT, Question, Session
+from tui.widgets.graph_pane import GraphPane
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.question_bar import QuestionBar
 from tui.widgets.ranked_list import Entry, RankedList
@@ -40,20 +41,26 @@ from tui.widgets.slots_panel import SlotsPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.too_small_notice import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 
-NEW_ACTION = "<new>"
+WIDE = 120  # app.tcss gives the side column more room from here on
+GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
+Progress = Callable[[str], None]
 
 
 @dataclass
 class Startup:
-    """What the command hands the app: how to load the session, and what the status line says."""
+    """What the command hands the app: how to load the session (reporting progress lines), what
+    the status line says, the graph page's port (None: not served) and the keymap."""
 
-    load_session: Callable[[], Session]
+    load_session: Callable[[Progress], Session]
     export_paths: ExportPaths
     data_label: str = ""
     check_action_server: Callable[[Session], str | None] = lambda session: None  # a problem, or None
+    graph_port: int | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
 
 
-class InteractiveApp(App[int]):
+class InteractiveApp(AnswersMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "botcoach interactive"
     BINDINGS = [
@@ -63,7 +70,10 @@ class InteractiveApp(App[int]):
         Binding("ctrl+e", "export", "Export", priority=True, id="botcoach.export"),
         Binding("ctrl+f", "fork", "Fork", priority=True, id="botcoach.fork"),
         Binding("ctrl+n", "start_fresh", "Fresh", priority=True, id="botcoach.start_fresh"),
+        Binding("ctrl+g", "toggle_graph", "Graph", priority=True, id="botcoach.graph"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="botcoach.palette"),
         Binding("f1", "help", "Help", id="botcoach.help"),
+        Binding("down", "choose_button", "Buttons", show=False, id="botcoach.buttons"),
     ]
 
     def __init__(self, startup: Startup) -> None:
@@ -73,7 +83,9 @@ class InteractiveApp(App[int]):
         self.busy = False
         self.queued_text: str | None = None
         self.export_paths = startup.export_paths
+        self.graph_feed = GraphFeed(startup.graph_port)
         self.messages: list[str] = []  # every notification, for tests and the help screen
+        self.progress_lines: list[str] = []  # what loading (and training) reported
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -81,6 +93,7 @@ class InteractiveApp(App[int]):
         with Vertical(id="main"):
             with Horizontal(id="top"):
                 yield HistoryTable(id="history")
+                yield GraphPane(id="graph")
                 with Vertical(id="side"):
                     yield SlotsPanel(id="slots")
                     yield RankedList("Actions", id="ranked")
@@ -90,10 +103,21 @@ class InteractiveApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.set_keymap(self.startup.keymap)
+        for problem in self.startup.notices:
+            self.notify_problem(problem, "warning")
+        unknown = unknown_ids(self.startup.keymap, self.all_bindings())
+        if unknown:
+            self.notify_problem(f"keymap: no key binding has the id {', '.join(unknown)} (see F1 for the ids)",
+                                "warning")
+        self.query_one(GraphPane).display = False
         self.query_one(StatusLine).show(data=self.startup.data_label)
         self.query_one(QuestionBar).user_input.focus()
         self._fit(self.size.width, self.size.height)
         self.load_session()
+
+    def on_unmount(self) -> None:
+        self.graph_feed.stop()
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -102,19 +126,62 @@ class InteractiveApp(App[int]):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.query_one("#main").display = not small
         self.query_one(TooSmallNotice).display = small
+        self.query_one("#main").set_class(width >= WIDE, "-wide")
+        graph_shown = self.query_one(GraphPane).display
+        self.query_one(HistoryTable).display = not graph_shown or width >= GRAPH_BESIDE_HISTORY
 
     def notify_problem(self, text: str, severity: str = "error") -> None:
         self.messages.append(text)
         self.notify(text, severity=severity, timeout=8, markup=False)  # type: ignore[arg-type]
 
+    # -- keys -----------------------------------------------------------------------------------
+
+    def all_bindings(self) -> list[Binding]:
+        """The bindings that have ids: the app's and the question bar's (what a keymap can change)."""
+        return [b for b in (*self.BINDINGS, *QuestionBar.BINDINGS) if isinstance(b, Binding) and b.id]
+
+    def key_display(self, binding_id: str) -> str:
+        """The key(s) that trigger `binding_id` now, as the footer shows them (e.g. ^z)."""
+        binding = next((b for b in self.all_bindings() if b.id == binding_id), None)
+        if binding is None:
+            return "?"
+        keys = keys_of(binding, self.startup.keymap)
+        return "/".join(self.get_key_display(Binding(key, binding.action)) for key in keys)
+
+    def keys_hint(self, question: Question, buttons: bool) -> str:
+        key = self.key_display
+        yes = f"{key('question.yes')}/{key('question.enter')} yes"
+        if question.kind == USER_INPUT:
+            choose = f" · {key('botcoach.buttons')} choose a button" if buttons else ""
+            return "type a message, Enter to send" + choose
+        if question.kind == NLU:
+            return f"{yes} · {key('question.no')} pick intent · {key('question.entities')} edit entities"
+        if question.kind == ACTION:
+            return f"{yes} · {key('question.no')} pick another · {key('question.new_action')} new action"
+        return f"{yes} · {key('question.no')} no"
+
     # -- workers --------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
     def load_session(self) -> Session:
-        session = self.startup.load_session()
+        notice = self.graph_feed.start()
+        if notice:
+            self.call_from_thread(self.notify_problem, notice,
+                                  "information" if self.graph_feed.server is not None else "warning")
+        session = self.startup.load_session(self._report_progress)
         problem = self.startup.check_action_server(session)
+        self._publish_graph(session, session.question)
         self.call_from_thread(self._loaded, session, problem)
         return session
+
+    def _report_progress(self, line: str) -> None:
+        """Called from the load worker: the line goes to the status line and the question bar."""
+        def show() -> None:
+            self.progress_lines.append(line)
+            self.query_one(StatusLine).show(model=line)
+            self.query_one(QuestionBar).ask(USER_INPUT, f"Loading the model: {line}", "type a message, Enter to send")
+
+        self.call_from_thread(show)
 
     def _loaded(self, session: Session, action_server_problem: str | None) -> None:
         self.session = session
@@ -131,11 +198,31 @@ class InteractiveApp(App[int]):
         self.show_question(session.question)
         if self.queued_text is not None:
             text, self.queued_text = self.queued_text, None
-            self.run_step("submit", lambda: session.submit(text))
+            self.step("submit", lambda s: s.submit(text))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def run_step(self, label: str, step: Callable[[], Question]) -> Question:
-        return step()
+        question = step()
+        if self.session is not None:
+            self._publish_graph(self.session, question)
+        return question
+
+    def _publish_graph(self, session: Session, question: Question) -> None:
+        """In a worker: a new graph to the page and the pane. A graph that cannot be drawn is a
+        message; the step it follows still counts."""
+        try:
+            graph = self.graph_feed.build(session, question)
+        except Exception as error:  # noqa: BLE001 - the conversation goes on without the graph
+            self.call_from_thread(self.notify_problem, f"the conversation graph could not be drawn: {error}", "warning")
+            return
+        if graph is not None:
+            self.call_from_thread(self.query_one(GraphPane).update_graph, graph)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="graph")
+    def redraw_graph(self) -> None:
+        session = self.session
+        if session is not None:
+            self._publish_graph(session, session.question)
 
     def step(self, label: str, step: Callable[[Session], Question]) -> None:
         """Run one session step in the worker unless one is running already."""
@@ -181,161 +268,60 @@ class InteractiveApp(App[int]):
         self.query_one(SlotsPanel).show(session.tracker)
         self.query_one(StatusLine).show(unsaved=session.unsaved)
         ranked = self.query_one(RankedList)
+        buttons = session.latest_buttons() if question.kind == USER_INPUT else []
         if question.kind == ACTION and question.prediction is not None:
             entries = [Entry(f"action:{name}", f"{p:.2f}  {name}") for name, p in question.prediction.ranking]
             known = {name for name, _ in question.prediction.ranking}
-            entries += [Entry(f"action:{name}", f"0.00  {name}") for name in session.action_names() if name not in known]
+            entries += [Entry(f"action:{name}", f"0.00  {name}")
+                        for name in session.action_names() if name not in known]
             entries.append(Entry(f"action:{NEW_ACTION}", "<create new action>", always=True))
             ranked.set_entries(entries, "Actions")
-        elif question.kind == USER_INPUT:
-            buttons = session.latest_buttons()
+        else:
             ranked.set_entries([Entry(f"button:{b['payload']}", f"[{b.get('title') or b['payload']}] {b['payload']}")
                                 for b in buttons], "Buttons" if buttons else "")
-        else:
-            ranked.set_entries([], "")
-        self.query_one(QuestionBar).ask(question.kind, question.text, question.keys)
+        self.query_one(QuestionBar).ask(question.kind, question.text, self.keys_hint(question, bool(buttons)))
         if question.warning:
             warning, question.warning = question.warning, None
             self.messages.append(warning)
             self.push_screen(MessageScreen("Careful", warning))
         self.refresh_bindings()
 
-    # -- answering ------------------------------------------------------------------------------
-
-    @on(QuestionBar.UserText)
-    def _user_text(self, event: QuestionBar.UserText) -> None:
-        if self.session is None:
-            self.queued_text = event.text
-            self.notify("The model is still loading; your message is sent when it is ready.", timeout=4)
-            return
-        self.step("submit", lambda s: s.submit(event.text))
-
-    @on(QuestionBar.Answered)
-    def _answered(self, event: QuestionBar.Answered) -> None:
-        session = self.session
-        if session is None or self.busy:
-            return
-        question = session.question
-        if question.kind == NLU:
-            self._answer_nlu(session, question, event.answer)
-        elif question.kind == ACTION:
-            if event.answer == "yes" and question.prediction is not None:
-                self.run_bot_action(question.prediction.action)
-            elif event.answer == "no":
-                self.query_one(RankedList).focus_filter()
-            elif event.answer == "new_action":
-                self._new_action()
-        elif question.kind == VALIDATE:
-            self.step(f"action:{question.action}", lambda s: s.answer_validation(event.answer == "yes"))
-
-    def _answer_nlu(self, session: Session, question: Question, answer: str) -> None:
-        parse = question.parse or {}
-        if answer == "yes":
-            self.step("confirm", lambda s: s.confirm_parse(parse))
-        elif answer == "no":
-            self.push_screen(PickIntentScreen(parse.get("text") or "", session.intent_names(), parse),
-                             self._intent_picked)
-        elif answer == "entities":
-            self._edit_entities(parse)
-
-    def _intent_picked(self, intent: str | None) -> None:
-        session = self.session
-        if intent is None or session is None:
-            return
-        if intent == NEW_INTENT:
-            self.push_screen(TextPromptScreen("Name of the new intent:", validate=_intent_name_problem),
-                             self._new_intent)
-            return
-        parse = session.correct_parse(intent=intent)
-        self.step("confirm", lambda s: s.confirm_parse(parse))
-
-    def _new_intent(self, name: str | None) -> None:
-        session = self.session
-        if not name or session is None:
-            return
-        session.add_intent(name)
-        self._intent_picked(name.strip())
-
-    def _edit_entities(self, parse: dict) -> None:
-        session = self.session
-        assert session is not None
-        text = parse.get("text") or ""
-
-        def problem(markup: str) -> str | None:
-            try:
-                session.entities_from_markup(markup, text)
-            except BotcoachError as error:
-                return str(error)
-            return None
-
-        def done(markup: str | None) -> None:
-            if markup is not None:
-                corrected = session.correct_parse(markup=markup)
-                self.step("confirm", lambda s: s.confirm_parse(corrected))
-
-        self.push_screen(TextPromptScreen("Entities in markup, e.g. [Berlin](city):",
-                                          to_markup(text, parse.get("entities") or []), problem), done)
-
-    @on(RankedList.Chosen, "#ranked")
-    def _ranked_chosen(self, event: RankedList.Chosen) -> None:
-        kind, _, value = event.entry_id.partition(":")
-        if kind == "button":
-            self.step("submit", lambda s: s.submit(value))
-        elif kind == "action" and value == NEW_ACTION:
-            self._new_action()
-        elif kind == "action":
-            self.run_bot_action(value)
-
     def run_bot_action(self, name: str) -> None:
         if self.session is None or self.session.question.kind != ACTION:
             return
         self.step(f"action:{name}", lambda s: s.run_action(name))
 
-    def _new_action(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        def problem(name: str, text: str) -> str | None:
-            if not name.isidentifier():
-                return f"'{name}' cannot be an action name (letters, digits and _ only)"
-            if name.startswith("utter_") and not text:
-                return f"'{name}' needs the text the bot says"
-            return None
-
-        def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                session.add_action(*result)
-                self.run_bot_action(result[0])
-
-        self.push_screen(NewActionScreen(problem), done)
-
-    def _action_failed(self, action: str, error: ActionServerError) -> None:
-        self.messages.append(str(error))
-
-        def chosen(choice: str | None) -> None:
-            if choice == "retry":
-                self.run_bot_action(action)
-            elif choice == "continue":
-                self.step(f"skip:{action}", lambda s: s.log_without_effect(action))
-            else:
-                self.query_one(RankedList).focus_filter()
-
-        self.push_screen(ActionErrorScreen(action, str(error)), chosen)
-
     # -- hotkeys --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
-        if action in ("undo", "export", "fork", "start_fresh") and (session is None or self.busy):
+        if action in ("undo", "export", "fork", "start_fresh", "choose_button") and (session is None or self.busy):
             return False
         if action == "undo":
             return session.can_undo()  # type: ignore[union-attr]
         if action == "fork":
             return bool(session.user_messages())  # type: ignore[union-attr]
+        if action == "choose_button":
+            at_message_line = self.focused is self.query_one(QuestionBar).user_input
+            return at_message_line and bool(session.latest_buttons())  # type: ignore[union-attr]
         return True
 
+    def action_choose_button(self) -> None:
+        """From the message line into the list of the bot's buttons (Enter sends the payload)."""
+        self.query_one(RankedList).focus_filter()
+
+    def action_toggle_graph(self) -> None:
+        pane = self.query_one(GraphPane)
+        pane.display = not pane.display
+        self.graph_feed.pane_visible = pane.display
+        self._fit(self.size.width, self.size.height)
+        if pane.display and not self.busy:  # while a step runs, its worker draws the graph
+            self.redraw_graph()
+
     def action_undo(self) -> None:
+        if self.session is not None and not self.session.can_undo():  # from the palette or the menu
+            self.notify_problem("nothing to undo", "warning")
+            return
         self.step("undo", lambda s: s.undo())
 
     def action_start_fresh(self) -> None:
@@ -353,7 +339,7 @@ class InteractiveApp(App[int]):
         self.push_screen(ForkPickerScreen(session.user_messages()), picked)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(help_text(self.key_display)))
 
     def action_menu(self) -> None:
         if isinstance(self.screen, MenuScreen):
@@ -391,6 +377,9 @@ class InteractiveApp(App[int]):
                 return
             self.notify_problem("Exported: " + ("; ".join(written) or "nothing new to write"), "information")
             self.query_one(StatusLine).show(unsaved=session.unsaved)
+            session.mark_training_changed()  # the graph and the form warning read the new stories
+            if self.graph_feed.wanted:
+                self.redraw_graph()
             if quit_after:
                 self.exit(0)
 
@@ -402,16 +391,8 @@ class InteractiveApp(App[int]):
         yield SystemCommand("Export", "Write stories, NLU and domain changes", self.action_export)
         yield SystemCommand("Fork", "Branch off before an earlier user message", self.action_fork)
         yield SystemCommand("Start fresh", "A new conversation (the others are kept)", self.action_start_fresh)
+        yield SystemCommand("Graph", "Show or hide the graph of similar training stories", self.action_toggle_graph)
         yield SystemCommand("Help", "Keys and questions", self.action_help)
-
-
-def _intent_name_problem(name: str) -> str | None:
-    name = name.strip()
-    if not name:
-        return "type a name"
-    if not all(c.isalnum() or c in "_-" for c in name):
-        return f"'{name}' cannot be an intent name (letters, digits, _ and - only)"
-    return None
 
 
 def project_label(data: list[str | Path]) -> str:

@@ -2,8 +2,9 @@
 into the project's own files in their own format (Rasa 1.x Markdown or YAML).
 
 Stories are appended under names that do not collide with those already in the file; NLU
-examples are merged (an example already there is not written twice); the domain is edited in
-place with DomainEditor so comments and order stay. Every write is atomic; a failed one raises
+examples are added to the NLU file's text (an example already there is not written twice, the
+person's comments stay); the domain is edited in place with DomainEditor so comments and order
+stay. Every write is atomic; a failed one raises
 ExportError naming the file, and the files written before it stay written.
 """
 
@@ -19,6 +20,7 @@ from core.training_data.loader import load_training_data
 from core.training_data.nlu_model import NLUData
 from core.training_data.story_model import Story
 from core.yamlio import dump_yaml, load_yaml, read_text
+from tui.nlu_append import with_examples
 from tui.session import Session, Teachings
 
 DEFAULT_STORIES = Path("data") / "stories.yml"
@@ -125,9 +127,10 @@ def _append_yaml_stories(existing_text: str, new_text: str, path: Path) -> str:
 # -- NLU --------------------------------------------------------------------------------------
 
 def export_nlu_to(teachings: Teachings, path: Path) -> str:
-    from core.training_data.nlu_md import write_nlu_md
+    """New examples only, added to the file's text (comments and layout stay; see nlu_append);
+    the result is read back before it is written, so a failed edit never breaks the file."""
+    from core.training_data.nlu_json import write_nlu_json
     from core.training_data.nlu_model import load_nlu
-    from core.training_data.nlu_yaml import write_nlu_yaml
 
     if not teachings.examples:
         return ""
@@ -136,9 +139,28 @@ def export_nlu_to(teachings: Teachings, path: Path) -> str:
     new = [e for e in teachings.examples if (e.text, e.intent) not in known]
     if not new:
         return ""
-    data.examples.extend(new)
-    _write(path, write_nlu_md(data) if is_markdown(path) else write_nlu_yaml(data))
+    if path.suffix.lower() == ".json":  # JSON has no comments to keep
+        data.examples.extend(new)
+        text = write_nlu_json(data)
+    else:
+        text = with_examples(read_text(path) if path.is_file() else "", new, is_markdown(path), path)
+        _check_nlu(text, path, len(data.examples) + len(new))
+    _write(path, text)
     return f"{len(new)} NLU example{'s' if len(new) != 1 else ''} merged into {path}"
+
+
+def _check_nlu(text: str, path: Path, expected: int) -> None:
+    from core.training_data.nlu_md import read_nlu_md
+    from core.training_data.nlu_yaml import read_nlu_yaml
+
+    try:
+        count = len((read_nlu_md if is_markdown(path) else read_nlu_yaml)(text, path).examples)
+    except BotcoachError as error:
+        raise ExportError(f"adding the examples to {path} would break it ({error}); nothing was written",
+                          hint="add them by hand, or export the NLU examples to a new file") from error
+    if count != expected:
+        raise ExportError(f"adding the examples to {path} would give {count} examples instead of {expected}; "
+                          "nothing was written", hint="export the NLU examples to a new file")
 
 
 # -- domain -----------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from core.domain import Intent
 from core.errors import DataError
 from core.events import ActionExecuted, Event, UserUttered
 from core.nlu.intent_message import is_intent_message, parse_intent_message
@@ -34,7 +35,8 @@ VALIDATE = "validate"
 @dataclass
 class Question:
     """What the person is asked now; `parse` for NLU, `prediction` for an action, `action` and
-    `slot` for the form validation question, `warning` for a contradiction to acknowledge."""
+    `slot` for the form validation question, `warning` for a contradiction to acknowledge.
+    Which keys answer it is the app's business (its bindings can be remapped)."""
 
     kind: str
     text: str
@@ -43,15 +45,6 @@ class Question:
     action: str | None = None
     slot: str | None = None
     warning: str | None = None
-
-    @property
-    def keys(self) -> str:
-        return {
-            USER_INPUT: "type a message, Enter to send",
-            NLU: "y/Enter yes · n pick intent · e edit entities",
-            ACTION: "y/Enter yes · n pick another · a new action",
-            VALIDATE: "y/Enter yes · n no",
-        }[self.kind]
 
 
 @dataclass
@@ -90,7 +83,11 @@ class Session:
         self.conversations: list[Conversation] = []
         self.unsaved = False
         self.model_label = ""
-        self.training_stories: list = []  # for the form validation contradiction warning
+        # The project's stories, for the form validation contradiction warning and the graph:
+        # read (in a worker) on first use, and again after an export wrote new ones.
+        self.load_training_stories: Callable[[], list] = lambda: []
+        self._training_stories: list | None = None
+        self._training_trackers: list | None = None
         self.exported: dict[str, int] = {}  # conversation id -> events already exported
         self._new_conversation(agent.create_tracker(sender_id or uuid.uuid4().hex), "conversation 1")
         self.question = Question(USER_INPUT, "Next user input")
@@ -108,6 +105,32 @@ class Session:
     @property
     def domain(self):
         return self.agent.domain
+
+    @property
+    def training_stories(self) -> list:
+        if self._training_stories is None:
+            self._training_stories = self.load_training_stories()
+        return self._training_stories
+
+    @training_stories.setter
+    def training_stories(self, stories: list) -> None:
+        self._training_stories = stories
+        self._training_trackers = None
+
+    def training_trackers(self) -> list:
+        """The stories as trackers (for the graph), computed once per version of the stories."""
+        trackers = self._training_trackers
+        if trackers is None:
+            from core.training_data.trackers import training_trackers
+
+            trackers = training_trackers(self.training_stories, self.domain, augmentation_factor=0)
+            self._training_trackers = trackers
+        return trackers
+
+    def mark_training_changed(self) -> None:
+        """The project's stories changed on disk (an export): read them again on next use."""
+        self._training_stories = None
+        self._training_trackers = None
 
     def intent_names(self) -> list[str]:
         return list(dict.fromkeys([*self.domain.all_intent_names, *self.teachings.intents]))
@@ -179,6 +202,9 @@ class Session:
         if name not in self.intent_names():
             self.teachings.intents.append(name)
             self.unsaved = True
+        # Known to the domain from now on: pickers list it and `/name` is understood. The trained
+        # policies do not know it (their featurizer is fixed), so they predict as for no intent.
+        self.domain.intents.setdefault(name, Intent())
 
     def confirm_parse(self, parse: dict[str, Any]) -> Question:
         """Log the (corrected) user message, keep it as an NLU example, then ask about actions."""

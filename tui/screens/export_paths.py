@@ -23,7 +23,6 @@ class ExportPathsScreen(ModalScreen[ExportPaths | None]):
     ExportPathsScreen > Vertical { width: 90%; max-width: 110; height: auto; background: $surface;
                                    border: thick $primary; padding: 0 1; }
     ExportPathsScreen #export-error { color: $error; height: auto; }
-    ExportPathsScreen Input { height: 1; border: none; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
@@ -37,11 +36,11 @@ class ExportPathsScreen(ModalScreen[ExportPaths | None]):
         with Vertical():
             yield Static(f"Export the session{': ' + self.summary if self.summary else ''}")
             yield Static("Stories file:")
-            yield Input(str(self.paths.stories), id="stories-path")
+            yield Input(str(self.paths.stories), id="stories-path", compact=True)
             yield Static("NLU file:")
-            yield Input(str(self.paths.nlu), id="nlu-path")
+            yield Input(str(self.paths.nlu), id="nlu-path", compact=True)
             yield Static("Domain file:")
-            yield Input(str(self.paths.domain), id="domain-path")
+            yield Input(str(self.paths.domain), id="domain-path", compact=True)
             yield Static(self.error, id="export-error")
             yield Static("Enter next field / export · Esc cancel", classes="help")
 

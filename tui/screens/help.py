@@ -1,6 +1,9 @@
-"""The keys of the app and what each question expects."""
+"""The keys of the app and what each question expects, with the keys actually bound (a keymap
+file may have changed them)."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,36 +11,63 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = """\
-botcoach interactive: teach the bot by talking to it.
+# binding id -> what its key does, in the order the help lists them
+HOTKEYS = [
+    ("botcoach.undo", "undo the last step (again to go further back)"),
+    ("botcoach.export", "export stories, NLU examples and domain changes"),
+    ("botcoach.fork", "fork: branch off before an earlier user message"),
+    ("botcoach.start_fresh", "start a fresh conversation (the others are kept)"),
+    ("botcoach.graph", "show or hide the graph of similar training stories"),
+    ("botcoach.palette", "command palette"),
+    ("botcoach.help", "this help"),
+    ("botcoach.menu", "menu (never quits without asking)"),
+]
+QUESTION_KEYS = ["question.yes", "question.enter", "question.no", "question.entities", "question.new_action",
+                 "botcoach.buttons"]
 
-Next user input     type what the user says (or /intent{"entity": "value"}), Enter.
-                    Buttons of the bot's last message are listed on the right: pick one.
-NLU question        y/Enter correct · n pick the intent (or create one) · e fix entities
-                    in markup: [Berlin](city) or [Berlin]{"entity": "city", "role": "to"}
-Action question     y/Enter run it · n pick another from the ranked list (type to filter,
-                    ↑↓, Enter) · a create a new action (utter_… asks for its text)
-Form validation     y validate the input · n do not
 
-Ctrl-Z  undo the last step (again to go further back)
-Ctrl-E  export stories, NLU examples and domain changes (the session goes on)
-Ctrl-F  fork: branch off before an earlier user message
-Ctrl-N  start a fresh conversation (the others are kept and exported too)
-Ctrl-P  command palette      F1  this help      Ctrl-C  menu (never quits without asking)
-"""
+def help_text(key: Callable[[str], str]) -> str:
+    """The help, `key(binding_id)` naming the key(s) of each binding. Lines fit an 80x24 terminal."""
+    yes, no = f"{key('question.yes')}/{key('question.enter')}", key("question.no")
+    lines = [
+        "botcoach interactive: teach the bot by talking to it.",
+        "",
+        "Next user input  type what the user says, or /greet{\"name\": \"Ann\"}",
+        f"                 {key('botcoach.buttons')} chooses a button of the bot's last message",
+        f"NLU question     {yes} correct · {no} pick the intent (or create one)",
+        f"                 {key('question.entities')} fix entities: [Berlin](city) or",
+        "                 [Berlin]{\"entity\": \"city\", \"role\": \"to\"}",
+        f"Action question  {yes} run it · {no} pick another (type to filter, ↑↓)",
+        f"                 {key('question.new_action')} create a new action (utter_… asks for its text)",
+        f"Form validation  {yes} validate the input · {no} do not",
+        "",
+    ]
+    width = max(len(key(binding_id)) for binding_id, _ in HOTKEYS) + 2
+    lines += [f"{key(binding_id):<{width}}{what}" for binding_id, what in HOTKEYS]
+    lines += ["", "Change keys in .botcoach/keymap.yml (this project) or in",
+              "~/.config/botcoach/keymap.yml, one `binding_id: key` a line,",
+              "e.g. `botcoach.undo: ctrl+u`. The ids and their keys now:"]
+    ids = [binding_id for binding_id, _ in HOTKEYS] + QUESTION_KEYS
+    width = max(len(binding_id) for binding_id in ids) + 2
+    lines += [f"  {binding_id:<{width}}{key(binding_id)}" for binding_id in ids]
+    return "\n".join(lines)
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; max-width: 96; height: 80%; background: $surface;
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 80%; background: $surface;
                                   border: thick $primary; padding: 0 1; }
     """
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
 
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP)
+            yield Static(self.text, id="help-text", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -24,7 +24,7 @@ class MessageScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, classes="title")
-            yield Static(self.body)
+            yield Static(self.body, classes="body", markup=False)
             yield Static("press any key to go on", classes="help")
 
     def on_key(self, event: events.Key) -> None:

@@ -28,10 +28,14 @@ _ON_PATH = {"current", "divergence", "predicted"}
 
 
 class GraphPane(VerticalScroll):
+    """Hidden until the person asks for it; its width follows the layout (the text fits it)."""
+
     DEFAULT_CSS = """
-    GraphPane { width: 84; height: 1fr; border: round $primary; padding: 0 1; }
+    GraphPane { width: 1fr; height: 1fr; border: round $primary; padding: 0 1; }
     GraphPane > #graph-text { width: auto; }
     """
+
+    graph: StoryGraph | None = None  # the graph drawn now
 
     def compose(self):
         yield Static(Text("(no conversation yet)", style="dim"), id="graph-text")
@@ -41,7 +45,8 @@ class GraphPane(VerticalScroll):
 
     def update_graph(self, graph: StoryGraph) -> None:
         """Redraw; scrolls so that the newest step of the conversation is visible."""
-        lines = render_text(graph)
+        self.graph = graph
+        lines = render_text(graph, max(40, self.size.width - 4))
         text = Text()
         for index, (line, tag) in enumerate(lines):
             text.append(line, style=TAG_STYLES.get(tag, ""))

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+from core.nlu.intent_message import is_intent_message
 from core.tracker import DialogueStateTracker
 from core.training_data.markup import to_markup
 
@@ -37,7 +38,12 @@ def history_rows(events: list[Event]) -> list[tuple[str, str, str]]:
             intent = event.intent or {}
             confidence = intent.get("confidence")
             shown = f"{confidence:.2f}" if isinstance(confidence, (int, float)) else ""
-            text = to_markup(event.text, event.entities) if event.text else f"/{event.intent_name}"
+            if not event.text:
+                text = f"/{event.intent_name}"
+            elif is_intent_message(event.text):  # its entities are written in it already
+                text = event.text
+            else:
+                text = to_markup(event.text, event.entities)
             rows.append((str(number), "", f"{text}\nintent: {event.intent_name} {shown}".rstrip()))
         elif isinstance(event, ActionExecuted) and event.name:
             confidence = f" {event.confidence:.2f}" if event.confidence is not None else ""
@@ -56,32 +62,63 @@ def history_rows(events: list[Event]) -> list[tuple[str, str, str]]:
 
 
 class HistoryTable(DataTable):
-    """Rows for the current conversation; the latest row stays in view."""
+    """Rows for the current conversation; the latest row stays in view.
+
+    Updates are incremental: the rows both old and new share at the start stay, only the rest is
+    removed and added, so a step costs the same after 1000 turns as after one.
+    """
 
     DEFAULT_CSS = """
     HistoryTable { height: 1fr; }
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: list[tuple[str, str, str]] = []
+        self._width = 0
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        self.add_column("#", key="number", width=3)
+        self.add_column("#", key="number", width=4)
         self.add_column("Bot", key="bot")
         self.add_column("You", key="you")
 
+    def on_resize(self) -> None:
+        if self._column_width() != self._width:
+            self.show_rows(list(self._shown))
+
     def show(self, tracker: DialogueStateTracker) -> None:
-        self.clear()
-        width = max(20, (self.size.width - 9) // 2)
-        for number, bot, you in history_rows(tracker.applied_events(collapse_loops=False)):
+        self.show_rows(history_rows(tracker.applied_events(collapse_loops=False)))
+
+    def show_rows(self, rows: list[tuple[str, str, str]]) -> None:
+        width = self._column_width()
+        if width != self._width:  # row heights depend on the width: draw everything again
+            self._width = width
+            self._shown = []
+            self.clear()
+            for key in ("bot", "you"):
+                self.columns[key].width = width  # type: ignore[index]
+                self.columns[key].auto_width = False  # type: ignore[index]
+        keep = 0
+        for old, new in zip(self._shown, rows):
+            if old != new:
+                break
+            keep += 1
+        for index in range(keep, len(self._shown)):
+            self.remove_row(str(index))
+        for index in range(keep, len(rows)):
+            number, bot, you = rows[index]
             cells = [Text(number), Text(bot, overflow="fold"), Text(you, overflow="fold")]
-            height = max(_lines(bot, width), _lines(you, width))
-            self.add_row(*cells, height=height)
-        for key in ("bot", "you"):
-            self.columns[key].width = width  # type: ignore[index]
-            self.columns[key].auto_width = False  # type: ignore[index]
+            height = max(self._height(cells[1], width), self._height(cells[2], width))
+            self.add_row(*cells, height=height, key=str(index))
+        self._shown = list(rows)
         if self.row_count:
             self.move_cursor(row=self.row_count - 1)
 
+    def _column_width(self) -> int:
+        return max(8, (self.size.width - 12) // 2)  # '#' column, cell padding, scrollbar
 
-def _lines(text: str, width: int) -> int:
-    return max(1, sum(max(1, -(-len(line) // width)) for line in text.split("\n"))) if text else 1
+    def _height(self, text: Text, width: int) -> int:
+        """Lines the cell takes once wrapped as the table wraps it (words first, then folded)."""
+        return max(1, len(text.wrap(self.app.console, width))) if text.plain else 1

@@ -19,7 +19,6 @@ class QuestionBar(Vertical, can_focus=True):
     QuestionBar { height: auto; border: round $accent; padding: 0 1; }
     QuestionBar:focus-within { border: round $warning; }
     QuestionBar > #question { height: auto; }
-    QuestionBar > Input { height: 1; border: none; padding: 0; }
     QuestionBar > Input.-hidden { display: none; }
     """
     BINDINGS = [
@@ -46,7 +45,7 @@ class QuestionBar(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the model…", id="question")
-        yield Input(placeholder="Your input -> (type a message or /intent)", id="user-input")
+        yield Input(placeholder="Your input -> (type a message or /intent)", id="user-input", compact=True)
 
     @property
     def user_input(self) -> Input:

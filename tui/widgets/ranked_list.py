@@ -28,7 +28,6 @@ class Entry:
 class RankedList(Vertical):
     DEFAULT_CSS = """
     RankedList { height: 1fr; border: round $secondary; }
-    RankedList > Input { height: 1; border: none; padding: 0 1; }
     RankedList > OptionList { height: 1fr; border: none; }
     """
     BINDINGS = [
@@ -54,7 +53,7 @@ class RankedList(Vertical):
         self._entries: list[Entry] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="type to filter", classes="filter")
+        yield Input(placeholder="type to filter", classes="filter", compact=True)
         yield OptionList()
 
     @property

@@ -1,0 +1,127 @@
+"""What the app shows besides the questions: the graph page when its port is taken, training
+progress at start, a long history that stays responsive, and snapshots of the main screens."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from core.events import ActionExecuted, BotUttered, UserUttered
+from tui.app import InteractiveApp, Startup
+from tui.commands.interactive import build_session
+from tui.export import ExportPaths
+from tui.session import ACTION, USER_INPUT
+from tests.app_pilot import SIZE, answer, say, settle
+from tests.app_support import SAMPLES, make_app
+from tests.app_snapshot import check_snapshot
+
+pytestmark = pytest.mark.timeout(150)
+
+
+async def test_a_taken_graph_port_is_a_notice_and_the_session_goes_on(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = make_app(tmp_path, graph_port=port)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert any(f"port {port}" in m and "already in use" in m for m in app.messages)
+            assert app.graph_feed.server is None
+            await say(app, pilot, "/greet")
+            assert app.session.question.kind == ACTION
+            await answer(app, pilot, "ctrl+g")  # the pane works without the page
+            assert "greet" in str(app.query_one("#graph-text").render())
+
+
+async def test_training_at_start_shows_its_progress(tmp_path):
+    bot = tmp_path / "moodbot"
+    shutil.copytree(SAMPLES / "moodbot", bot)
+    config = bot / "config.yml"
+    config.write_text(config.read_text().replace("epochs: 100", "epochs: 3"))
+    args = argparse.Namespace(model=str(bot / "models"), config=str(config), domain=str(bot / "domain.yml"),
+                              data=[str(bot / "data")], endpoints=str(bot / "none.yml"),
+                              conversation_id=None, e2e=False)
+    paths = ExportPaths(bot / "data" / "stories.md", bot / "data" / "nlu.md", bot / "domain.yml")
+    startup = Startup(load_session=lambda progress: build_session(args, None, tmp_path / ".botcoach", progress),
+                      export_paths=paths)
+    app = InteractiveApp(startup)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.session is not None and app.session.question.kind == USER_INPUT
+    lines = app.progress_lines
+    assert lines[0].startswith("no model in") and "training one first" in lines[0]
+    assert any(re.fullmatch(r"training \S+: epoch 3/3, loss \d+\.\d{3}", line) for line in lines), lines
+    assert lines[-1].startswith("loading ") and list((bot / "models").glob("*.tar.gz"))
+
+
+def thousand_turns(session) -> None:
+    events = []
+    for turn in range(1000):
+        events += [UserUttered(f"hello number {turn}", {"name": "greet", "confidence": 0.99}),
+                   ActionExecuted("utter_greet"), BotUttered(f"hi, turn {turn}"), ActionExecuted("action_listen")]
+    session.tracker.update_all(events)
+
+
+async def timed_press(pilot, *keys: str) -> float:
+    start = time.perf_counter()
+    await pilot.press(*keys)
+    await pilot.pause()
+    return time.perf_counter() - start
+
+
+async def test_a_thousand_turns_stay_responsive(tmp_path):
+    app = make_app(tmp_path, prepare=thousand_turns)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        history = app.query_one("#history")
+        assert history.row_count == 2000
+        assert await timed_press(pilot, "h") < 0.5  # typing in the message line
+        history.focus()
+        await pilot.pause()
+        assert await timed_press(pilot, "pageup") < 0.5
+        assert await timed_press(pilot, "ctrl+home") < 0.5
+        assert history.cursor_row == 0
+        app.query_one("#user-input").value = ""
+        app.query_one("#user-input").focus()
+        added: list[object] = []
+        original = history.add_row
+        history.add_row = lambda *cells, **options: added.append(cells) or original(*cells, **options)
+        await say(app, pilot, "/greet")
+        await answer(app, pilot, "y")
+        assert app.session.tracker.latest_bot_utterance is not None
+        assert history.row_count == 2002 and len(added) <= 4  # only the new rows were drawn
+
+
+def _fixed(session) -> None:
+    session.model_label = "concertbot.tar.gz"
+
+
+async def test_snapshots_of_the_main_screen_and_its_menus(tmp_path):
+    app = make_app(tmp_path, prepare=_fixed, data_label="data")
+    app.export_paths = ExportPaths(Path("data/stories.yml"), Path("data/nlu.yml"), Path("domain.yml"))
+    update = bool(os.environ.get("BOTCOACH_UPDATE_SNAPSHOTS"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+        check_snapshot(app, "main_user_input", update)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        check_snapshot(app, "menu", update)
+        await pilot.press("escape", "f1")
+        await pilot.pause()
+        check_snapshot(app, "help", update)
+        await pilot.press("escape")
+        await say(app, pilot, "/greet")
+        await answer(app, pilot, "y", "y")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        check_snapshot(app, "export_paths", update)

@@ -1,0 +1,157 @@
+"""How the app turns answers into session steps: the NLU question (confirm, pick or create an
+intent, fix entities), the action question (confirm, pick, create), the form validation
+question, a bot button chosen as the user's input, and a failed custom action.
+
+A mixin of InteractiveApp, kept apart so that each file stays about one thing; it relies on the
+app's `session`, `busy`, `step` and `run_bot_action`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.errors import ActionServerError, BotcoachError
+from core.training_data.markup import to_markup
+from tui.screens.action_error import ActionErrorScreen
+from tui.screens.new_action import NewActionScreen
+from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
+from tui.screens.text_prompt import TextPromptScreen
+from tui.session import ACTION, NLU, USER_INPUT, VALIDATE, Question, Session
+from tui.widgets.question_bar import QuestionBar
+from tui.widgets.ranked_list import RankedList
+
+if TYPE_CHECKING:
+    from tui.app import InteractiveApp
+
+NEW_ACTION = "<new>"
+
+
+class AnswersMixin:
+    """Answer handlers of InteractiveApp."""
+
+    # Handlers are found by name (on_<widget>_<message>): Textual's @on works only on its own classes.
+
+    def on_question_bar_user_text(self: InteractiveApp, event: QuestionBar.UserText) -> None:
+        if self.session is None:
+            self.queued_text = event.text
+            self.notify("The model is still loading; your message is sent when it is ready.", timeout=4)
+            return
+        self.step("submit", lambda s: s.submit(event.text))
+
+    def on_question_bar_answered(self: InteractiveApp, event: QuestionBar.Answered) -> None:
+        session = self.session
+        if session is None or self.busy:
+            return
+        question = session.question
+        if question.kind == NLU:
+            self._answer_nlu(session, question, event.answer)
+        elif question.kind == ACTION:
+            if event.answer == "yes" and question.prediction is not None:
+                self.run_bot_action(question.prediction.action)
+            elif event.answer == "no":
+                self.query_one(RankedList).focus_filter()
+            elif event.answer == "new_action":
+                self._new_action()
+        elif question.kind == VALIDATE:
+            self.step(f"action:{question.action}", lambda s: s.answer_validation(event.answer == "yes"))
+
+    def _answer_nlu(self: InteractiveApp, session: Session, question: Question, answer: str) -> None:
+        parse = question.parse or {}
+        if answer == "yes":
+            self.step("confirm", lambda s: s.confirm_parse(parse))
+        elif answer == "no":
+            self.push_screen(PickIntentScreen(parse.get("text") or "", session.intent_names(), parse),
+                             self._intent_picked)
+        elif answer == "entities":
+            self._edit_entities(parse)
+
+    def _intent_picked(self: InteractiveApp, intent: str | None) -> None:
+        session = self.session
+        if intent is None or session is None:
+            return
+        if intent == NEW_INTENT:
+            self.push_screen(TextPromptScreen("Name of the new intent:", validate=intent_name_problem),
+                             self._new_intent)
+            return
+        parse = session.correct_parse(intent=intent)
+        self.step("confirm", lambda s: s.confirm_parse(parse))
+
+    def _new_intent(self: InteractiveApp, name: str | None) -> None:
+        session = self.session
+        if not name or session is None:
+            return
+        session.add_intent(name)
+        self._intent_picked(name.strip())
+
+    def _edit_entities(self: InteractiveApp, parse: dict) -> None:
+        session = self.session
+        assert session is not None
+        text = parse.get("text") or ""
+
+        def problem(markup: str) -> str | None:
+            try:
+                session.entities_from_markup(markup, text)
+            except BotcoachError as error:
+                return str(error)
+            return None
+
+        def done(markup: str | None) -> None:
+            if markup is not None:
+                corrected = session.correct_parse(markup=markup)
+                self.step("confirm", lambda s: s.confirm_parse(corrected))
+
+        self.push_screen(TextPromptScreen("Entities in markup, e.g. [Berlin](city):",
+                                          to_markup(text, parse.get("entities") or []), problem), done)
+
+    def on_ranked_list_chosen(self: InteractiveApp, event: RankedList.Chosen) -> None:
+        if event.ranked.id != "ranked":  # a picker's list: its screen handles it
+            return
+        kind, _, value = event.entry_id.partition(":")
+        if kind == "button":
+            if self.session is not None and self.session.question.kind == USER_INPUT:
+                self.step("submit", lambda s: s.submit(value))
+        elif kind == "action" and value == NEW_ACTION:
+            self._new_action()
+        elif kind == "action":
+            self.run_bot_action(value)
+
+    def _new_action(self: InteractiveApp) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def problem(name: str, text: str) -> str | None:
+            if not name.isidentifier():
+                return f"'{name}' cannot be an action name (letters, digits and _ only)"
+            if name.startswith("utter_") and not text:
+                return f"'{name}' needs the text the bot says"
+            return None
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                session.add_action(*result)
+                self.run_bot_action(result[0])
+
+        self.push_screen(NewActionScreen(problem), done)
+
+    def _action_failed(self: InteractiveApp, action: str, error: ActionServerError) -> None:
+        self.messages.append(str(error))
+
+        def chosen(choice: str | None) -> None:
+            if choice == "retry":
+                self.run_bot_action(action)
+            elif choice == "continue":
+                self.step(f"skip:{action}", lambda s: s.log_without_effect(action))
+            else:
+                self.query_one(RankedList).focus_filter()
+
+        self.push_screen(ActionErrorScreen(action, str(error)), chosen)
+
+
+def intent_name_problem(name: str) -> str | None:
+    name = name.strip()
+    if not name:
+        return "type a name"
+    if not all(c.isalnum() or c in "_-" for c in name):
+        return f"'{name}' cannot be an intent name (letters, digits, _ and - only)"
+    return None
