@@ -269,20 +269,8 @@ def _print_error(text: str, hint_style: str = "red") -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(text, style=hint_style))
 
 
-def _command_words(args: argparse.Namespace) -> str:
-    words = [args.command, args.subcommand, getattr(args, "kind", None)]
-    return " ".join([PROG] + [w for w in words if w])
-
-
 def _dispatch(args: argparse.Namespace) -> int:
-    module_name = f"tui.commands.{args.command}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise  # a missing dependency inside the command: a real error, not a missing command
-        print(f"{_command_words(args)} is not available in this build yet", file=sys.stderr)
-        return 2
+    module = importlib.import_module(f"tui.commands.{args.command}")  # lazily: --help stays fast
     result = module.run(args)
     return 0 if result is None else int(result)
 

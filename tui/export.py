@@ -19,7 +19,7 @@ from core.fileio import atomic_write_text
 from core.training_data.loader import load_training_data
 from core.training_data.nlu_model import NLUData
 from core.training_data.story_model import Story
-from core.yamlio import dump_yaml, load_yaml, read_text
+from core.yamlio import load_yaml, location_of, read_text
 from tui.nlu_append import with_examples
 from tui.session import Session, Teachings
 
@@ -66,11 +66,8 @@ def export_session(session: Session, paths: ExportPaths) -> list[str]:
 
 def session_stories(session: Session, taken: set[str], style: str = "3.x") -> list[Story]:
     """One story per conversation changed since it was last exported."""
-    try:
-        from core.story_export import tracker_to_story
-    except ImportError as error:
-        raise ExportError("stories cannot be exported: core.story_export is missing from this build",
-                          hint="NLU examples and domain changes were written; update botcoach") from error
+    from core.story_export import tracker_to_story
+
     stories = []
     for conversation in session.exportable():
         if session.exported.get(conversation.tracker.sender_id) == len(conversation.tracker.events):
@@ -111,17 +108,49 @@ def export_stories_to(session: Session, path: Path) -> str:
 
 
 def _append_yaml_stories(existing_text: str, new_text: str, path: Path) -> str:
+    """The new `- story:` items added to the file's text at the end of its `stories:` list, indented
+    the file's way; every other line (comments, rules, blank lines) stays as it was."""
     if not existing_text.strip():
         return new_text
     document = load_yaml(existing_text, path)
-    new = load_yaml(new_text, path)
-    if not isinstance(document, dict):
-        return new_text
-    if isinstance(document.get("stories"), list):
-        document["stories"].extend(new["stories"])
+    new_lines = new_text.split("\n")
+    items = new_lines[new_lines.index("stories:") + 1:]
+    items = [line for line in items if line.strip()]
+    lines = existing_text.rstrip("\n").split("\n")
+    stories = document.get("stories") if isinstance(document, dict) else None
+    if isinstance(stories, list) and stories:
+        dash = location_of(stories, 0).column - 1 - 2  # the item's first key stands 2 after its dash
+        block = [""] + [" " * max(dash, 0) + line[2:] for line in items]
+        at = _line_after_key(document, "stories", len(lines))
+        while at > 0 and (not lines[at - 1].strip() or lines[at - 1].startswith("#")):
+            at -= 1
+    elif isinstance(document, dict) and "stories" in document:  # `stories:` with nothing under it
+        block = [line[2:] for line in items]
+        at = location_of(document, "stories").line
     else:
-        document["stories"] = new["stories"]
-    return dump_yaml(document)
+        block = ["", "stories:"] + [line[2:] for line in items]
+        at = len(lines)
+    lines[at:at] = block
+    text = "\n".join(lines) + "\n"
+    before, added, after = (_stories(t, path) for t in (existing_text, new_text, text))
+    if [s for s in after if not s.is_rule] != [s for s in before if not s.is_rule] + added or \
+            [s for s in after if s.is_rule] != [s for s in before if s.is_rule]:
+        raise ExportError(f"could not add the stories to {path} without changing it",
+                          hint="export the stories to a new file instead")
+    return text
+
+
+def _line_after_key(document, key: str, default: int) -> int:
+    """The 0-based line where the top-level key after `key` starts (where `key`'s block ends)."""
+    keys = list(document)
+    following = keys[keys.index(key) + 1:]
+    return location_of(document, following[0]).line - 1 if following else default
+
+
+def _stories(text: str, path: Path) -> list:
+    from core.training_data.stories_yaml import read_stories_yaml
+
+    return read_stories_yaml(text, path)
 
 
 # -- NLU --------------------------------------------------------------------------------------

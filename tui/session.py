@@ -224,10 +224,8 @@ class Session:
 
     def validation_question(self, action: str) -> Question | None:
         """The form's "should it validate?" question before `action` runs, when forms asks it."""
-        try:
-            from forms.validation_question import needs_validation_question
-        except ImportError:
-            return None
+        from forms.validation_question import needs_validation_question
+
         asked = needs_validation_question(self.tracker, action)
         if asked is None:
             return None

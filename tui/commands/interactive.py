@@ -79,12 +79,9 @@ def build_session(args: argparse.Namespace, action_url: str | None = None, journ
     agent = Agent.load(model_path, getattr(args, "endpoints", None) or "endpoints.yml", channel="interactive")
     if action_url:
         agent.registry.action_endpoint = EndpointConfig(action_url)
-    try:
-        from forms.registry import register_forms
-    except ImportError:
-        register_forms = None
-    if register_forms is not None:
-        register_forms(agent, agent.domain, agent.registry.action_endpoint)
+    from forms.registry import register_forms
+
+    register_forms(agent, agent.domain, agent.registry.action_endpoint)
     session = Session(agent, journal_dir, getattr(args, "conversation_id", None), bool(getattr(args, "e2e", False)))
     session.model_label = model_path.name
     session.load_training_stories = lambda: _training_stories(args)
