@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from core.errors import ActionServerError, BotcoachError
 from core.training_data.markup import to_markup
 from tui.screens.action_error import ActionErrorScreen
+from tui.widgets.status_line import StatusLine
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
 from tui.screens.text_prompt import TextPromptScreen
@@ -136,6 +137,8 @@ class AnswersMixin:
 
     def _action_failed(self: InteractiveApp, action: str, error: ActionServerError) -> None:
         self.messages.append(str(error))
+        self.query_one(StatusLine).show(action_server=f"action server: failed on '{action}'",
+                                        action_server_ok=False)
 
         def chosen(choice: str | None) -> None:
             if choice == "retry":
