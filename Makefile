@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: setup
-	cd $(BOT) && ../../$(BIN)/botcoach interactive --actions actions
+	cd $(BOT) && $(CURDIR)/$(BIN)/botcoach interactive $(if $(wildcard $(BOT)/actions),--actions actions)
 
 test: setup
 	$(BIN)/python -m pytest -q
