@@ -10,13 +10,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 import torch
 
 from core.domain import Domain, Intent, load_domain
 from core.events import ActionExecuted, Event, SlotSet, UserUttered
+from core.policies.adamw import AdamW
 from core.policies.featurizer import StateFeaturizer, state_features
 from core.policies.states import state_key, training_examples
 from core.policies.ted import TEDConfig, TEDPolicy
@@ -25,6 +29,8 @@ from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
 from tests.conftest import COMPAT, SAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BOTS = {
     **{name: SAMPLES / name for name in ("moodbot", "concertbot", "formbot")},
@@ -153,10 +159,52 @@ def test_training_is_seeded_and_reports_progress():
     first.train(trackers, domain)
     second = TEDPolicy(TEDConfig(epochs=8))
     second.train(trackers, domain)
-    assert [(e, n) for e, n, _ in seen] == [(e, 8) for e in range(1, 9)]
+    assert [(e, n) for e, n, _ in seen] == [(e, 8) for e in range(1, first.trained_epochs + 1)]
+    assert first.trained_epochs == second.trained_epochs >= TEDConfig().min_epochs
     assert seen[-1][2] < seen[0][2]
     tracker = DialogueStateTracker("t", domain.slot_defaults(), [act("action_listen"), user("greet")])
     assert first.predict(tracker, domain).probabilities == second.predict(tracker, domain).probabilities
+
+
+def test_training_stops_once_every_story_action_is_learned():
+    """`epochs` is a cap: a sample bot is learned (every example first, confidently) well before."""
+    policy = trained("formbot")
+    assert TEDConfig().min_epochs <= policy.trained_epochs < TEDConfig().epochs / 2
+    domain, trackers = bot("formbot")
+    examples = list(policy.examples.pairs)
+    table, windows, targets = policy._tensors(examples)
+    right, confidence = policy._correct(table, windows, targets)
+    assert bool(right.all())
+    assert float(confidence.min()) >= TEDConfig().stop_confidence
+
+
+def test_our_adamw_takes_the_same_steps_as_torchs():
+    torch.manual_seed(0)
+    ours = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
+    theirs = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
+    theirs.load_state_dict(ours.state_dict())
+    ours.eval(), theirs.eval()  # no dropout: both see the same function
+    mine, reference = AdamW(ours.parameters(), lr=0.01), torch.optim.AdamW(theirs.parameters(), lr=0.01)
+    x, y = torch.rand(8, 3, 6), torch.randint(4, (8,))
+    for _ in range(5):
+        for model, optimizer in ((ours, mine), (theirs, reference)):
+            optimizer.zero_grad()
+            model(x, y)[1].backward()
+            optimizer.step()
+    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_training_never_imports_the_compiler():
+    """torch.optim's first optimizer imports torch._dynamo (seconds); TED must not need it."""
+    script = (
+        "import sys; from tests.test_ted import TrainingTracker, act, bot, trained, user; "
+        "taught = [act('action_listen'), user('greet'), act('utter_greet'), act('action_listen')]; "
+        "trained('moodbot').update([TrainingTracker('taught', taught)], bot('moodbot')[0]); "
+        "print('torch._dynamo' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "False"
 
 
 def test_a_recombined_story_it_never_saw_is_predicted():

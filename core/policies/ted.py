@@ -4,7 +4,9 @@ Training data are the stories and the augmented (glued) stories, never the rules
 owns those, as in Rasa). Each action of a story becomes one example: the last `max_history`
 states before it -> the action. Duplicate examples are kept once (augmentation repeats the same
 windows many times) and the loss is weighted by the inverse square root of each action's
-frequency, so that rare actions are not drowned by `action_listen`.
+frequency, so that rare actions are not drowned by `action_listen`. Training stops as soon as every
+example is learned (a sample bot needs 10-20 epochs; `epochs` is a cap), and uses our own AdamW:
+torch.optim's first optimizer imports the torch compiler, seconds of start-up (see adamw.py).
 
 Examples are stored compactly as rows of a table of distinct states, so that `update()` can
 replay old examples while it fine-tunes on a few new turns, also after a save and load.
@@ -22,6 +24,7 @@ import torch
 
 from core.config import PolicyConfig
 from core.domain import Domain
+from core.policies.adamw import AdamW
 from core.policies.base import TED_POLICY_PRIORITY, Policy, PolicyPrediction
 from core.policies.featurizer import StateFeaturizer
 from core.policies.states import (
@@ -71,6 +74,12 @@ class TEDConfig:
     update_check_every: int = 10
     update_confidence: float = 0.8  # ...and every taught action has at least this probability
     update_batch_size: int = 32  # new examples per fine-tuning step, plus as many replayed ones
+    min_batches: int = 4  # small data sets still get this many steps per epoch (batches of at least 8)
+    warmup_steps: int = 10
+    min_epochs: int = 5
+    stop_confidence: float = 0.9  # training stops when every example is ranked first with this...
+    patience: int = 10  # ...or when the loss fell less than `min_improvement` over this many epochs
+    min_improvement: float = 0.05
 
     @classmethod
     def from_policy_config(cls, config: PolicyConfig) -> TEDConfig:
@@ -125,7 +134,7 @@ class TEDPolicy(Policy):
         self.examples = _Examples.empty()
         self._action_map: tuple[tuple[str, ...], torch.Tensor] | None = None
         self.train_seconds = self.update_seconds = 0.0  # wall time of the latest train/update
-        self.update_steps = 0
+        self.update_steps = self.trained_epochs = 0
 
     @classmethod
     def from_policy_config(cls, config: PolicyConfig, on_epoch: EpochCallback | None = None) -> TEDPolicy:
@@ -199,37 +208,57 @@ class TEDPolicy(Policy):
         self.model.eval()
         self.train_seconds = time.perf_counter() - started
 
-    def _optimizer(self) -> torch.optim.Optimizer:
+    def _optimizer(self) -> AdamW:
         assert self.model is not None
-        return torch.optim.AdamW(
-            self.model.parameters(), lr=self.config.learning_rate, weight_decay=self.config.weight_decay
-        )
+        return AdamW(self.model.parameters(), lr=self.config.learning_rate, weight_decay=self.config.weight_decay)
 
     def _fit(self, pairs: list[tuple[Window, int]]) -> None:
+        """Mini-batch training that stops once it has nothing left to learn (see `_learned`).
+
+        The learning rate warms up over the first steps, then stays; `epochs` is only a cap.
+        """
         assert self.model is not None
         cfg = self.config
         table, windows, targets = self._tensors(pairs)
         weights = self._class_weights(targets, self.featurizer.n_actions)
-        # small data sets still get a few steps per epoch: at least 4 batches, of at least 8
-        batch_size = max(8, min(cfg.batch_size, -(-len(pairs) // 4)))
+        batch_size = max(8, min(cfg.batch_size, -(-len(pairs) // cfg.min_batches)))
         optimizer = self._optimizer()
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, cfg.learning_rate, total_steps=cfg.epochs * -(-len(pairs) // batch_size)
-        )
-        self.model.train()
+        warmup = max(1, cfg.warmup_steps)
+        losses: list[float] = []
+        step = 0
         for epoch in range(cfg.epochs):
+            self.model.train()
             order = torch.randperm(len(pairs))
             total = 0.0
             for start in range(0, len(pairs), batch_size):
+                step += 1
+                optimizer.lr = cfg.learning_rate * min(1.0, step / warmup)
                 batch = order[start:start + batch_size]
                 _, loss = self.model(table[windows[batch]], targets[batch], weights[batch])
-                optimizer.zero_grad(set_to_none=True)
+                optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                schedule.step()
                 total += loss.item() * len(batch)
             if self.on_epoch is not None:
                 self.on_epoch(epoch + 1, cfg.epochs, total / len(pairs))
+            if epoch + 1 >= cfg.min_epochs and self._learned(table, windows, targets, weights, losses):
+                break
+        self.trained_epochs = epoch + 1
+
+    def _learned(self, table: torch.Tensor, windows: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor,
+                 losses: list[float]) -> bool:
+        """Done when every example is ranked first with `stop_confidence`, or when the loss has
+        stopped falling (contradicting stories keep some examples wrong for good)."""
+        assert self.model is not None
+        self.model.eval()
+        with torch.no_grad():
+            logits, loss = self.model(table[windows], targets, weights)
+        right = bool((logits.argmax(-1) == targets).all())
+        confidence = logits.softmax(-1).gather(1, targets.unsqueeze(1)).min().item()
+        losses.append(loss.item())
+        patience = self.config.patience
+        plateau = len(losses) > patience and losses[-1] > (1.0 - self.config.min_improvement) * losses[-1 - patience]
+        return (right and confidence >= self.config.stop_confidence) or plateau
 
     # -- interactive learning -------------------------------------------------------------------
     def update(self, new_trackers: list[TrainingTracker], domain: Domain) -> None:
@@ -278,7 +307,7 @@ class TEDPolicy(Policy):
                 replay = torch.randint(len(old_pairs), (max(cfg.update_batch_size, len(pick)),))
                 windows, targets = torch.cat([windows, old_windows[replay]]), torch.cat([targets, old_targets[replay]])
             _, loss = self.model(table[windows], targets)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if step % cfg.update_check_every == 0:
