@@ -191,12 +191,16 @@ def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint
 # ---- the two halves -----------------------------------------------------------------------------
 
 def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
-    """The NLU model's settings from the resolved config (architecture sizes stay the model's)."""
+    """The NLU model's settings from the resolved config (architecture sizes stay the model's).
+
+    A Rasa config's `epochs` and `learning_rate` are tuned for DIET (100 epochs at 0.001):
+    our model keeps its own learning rate and adaptive schedule (it stops once it has learned
+    its training data), and the config's epochs can only lower its ceiling (quick tests)."""
     from core.nlu.model import NLUModelConfig
 
     low, high = nlu.char_ngram_range
     return NLUModelConfig(
-        epochs=nlu.epochs, learning_rate=nlu.learning_rate, seed=nlu.seed,
+        epochs=min(nlu.epochs, NLUModelConfig.epochs), seed=nlu.seed,
         word_ngram_max=nlu.word_ngram_max, char_ngram_min=low, char_ngram_max=high,
         use_regex_features=nlu.use_regex_features, use_lookup_features=nlu.use_lookup_features,
         case_sensitive=nlu.case_sensitive, hidden_dim=nlu.hidden_size,

@@ -30,7 +30,7 @@ def _hash(text: str, buckets: int) -> int:
 
 @dataclass
 class Encoded:
-    """One message as arrays; every message in a training batch has the same token count."""
+    """One message as arrays (`collate` pads a batch of them to its longest message)."""
 
     tokens: list[Token]
     words: np.ndarray  # (T,) int64 hashed word ids
@@ -156,15 +156,24 @@ def _grouped_lookups(pairs: list[tuple[str, list[str]]]) -> dict[str, list[str]]
 
 
 def collate(batch: list[Encoded]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor] | None]:
-    """Stack equal-length messages into the model's input dict (and targets when labelled).
+    """Stack messages into the model's input dict (and targets when labelled), padded to the
+    longest: padding is word id 0, no character n-grams, no flags, tag O, and `lengths` says
+    where each message ends.
 
     Character n-grams are looked up once per distinct word of the batch ("play" and "the"
     recur in most messages), which roughly halves the character work and its gradients.
     """
-    distinct: dict[str, int] = {}
-    gram_lists: list[list[int]] = []
-    token_words = np.empty((len(batch), len(batch[0].norm)), dtype=np.int64)
+    lengths = np.array([len(e.norm) for e in batch], dtype=np.int64)
+    longest = int(lengths.max())
+    distinct: dict[str, int] = {"": 0}  # the padding slot: an empty bag of n-grams
+    gram_lists: list[list[int]] = [[]]
+    token_words = np.zeros((len(batch), longest), dtype=np.int64)
+    words = np.zeros((len(batch), longest), dtype=np.int64)
+    dense = np.zeros((len(batch), longest, batch[0].dense.shape[1]), dtype=np.float32)
     for b, example in enumerate(batch):
+        n = len(example.norm)
+        words[b, :n] = example.words
+        dense[b, :n] = example.dense
         for t, (word, grams) in enumerate(zip(example.norm, example.grams)):
             k = distinct.get(word)
             if k is None:
@@ -172,19 +181,23 @@ def collate(batch: list[Encoded]) -> tuple[dict[str, torch.Tensor], dict[str, to
                 gram_lists.append(grams)
             token_words[b, t] = k
     x = {
-        "words": torch.from_numpy(np.stack([e.words for e in batch])),
+        "words": torch.from_numpy(words),
+        "lengths": torch.from_numpy(lengths),
         "token_words": torch.from_numpy(token_words),
         "chars": torch.from_numpy(np.fromiter(chain.from_iterable(gram_lists), dtype=np.int64)),
         "char_offsets": _offsets(np.array([len(g) for g in gram_lists], dtype=np.int64)),
-        "dense": torch.from_numpy(np.stack([e.dense for e in batch])),
+        "dense": torch.from_numpy(dense),
         "bag": torch.from_numpy(np.concatenate([e.bag for e in batch])),
         "bag_offsets": _offsets(np.array([len(e.bag) for e in batch], dtype=np.int64)),
     }
     if batch[0].tags is None:
         return x, None
+    tags = np.zeros((len(batch), longest), dtype=np.int64)
+    for b, example in enumerate(batch):
+        tags[b, : len(example.tags)] = example.tags
     targets = {
         "intent": torch.tensor([e.intent for e in batch], dtype=torch.long),
-        "tags": torch.from_numpy(np.stack([e.tags for e in batch])),
+        "tags": torch.from_numpy(tags),
     }
     return x, targets
 

@@ -34,7 +34,8 @@ from core.nlu.featurizer import (
 from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, sparse_batch
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.sentence_features import SentenceVocabulary
-from core.nlu.trainer import THREADS, EpochCallback, batches_by_length, fine_tune, train
+from core.nlu.tokenizer import normalised_words
+from core.nlu.trainer import THREADS, EpochCallback, fine_tune, train
 
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "botcoach"
@@ -101,17 +102,16 @@ class Interpreter:
         regexes = [(r.name, r.pattern) for r in getattr(data, "regexes", []) or []]
         lookups = [(t.name, list(t.elements)) for t in getattr(data, "lookups", []) or []]
         replay = random.Random(config.seed).sample(examples, min(len(examples), REPLAY_POOL))
-        featurizer = build_featurizer(config, regexes, lookups)
-        encoded_texts = [featurizer.encode(e["text"]) for e in examples]
+        norms = [normalised_words(e["text"], config.case_sensitive) for e in examples]
         config = replace(
             config,
-            n_dense=featurizer.n_dense,
+            n_dense=build_featurizer(config, regexes, lookups).n_dense,
             n_intents=max(1, len(intents)),
             n_tags=1 + 2 * len(labels),
-            **sized_tables(config, [e.norm for e in encoded_texts]),
+            **sized_tables(config, norms),
         )
         sentence = SentenceVocabulary(config.word_ngram_max, max(2, config.char_ngram_min), config.char_ngram_max)
-        sentence.fit(e.norm for e in encoded_texts)
+        sentence.fit(norms)
         small = len(examples) < config.sparse_intent_max_examples
         classifier = SparseIntentClassifier(len(sentence), config.n_intents) if small else None
         needs_joint = bool(labels) or not small
@@ -280,8 +280,11 @@ class Interpreter:
     @torch.inference_mode()
     def _share_learned(self, examples: list[Encoded]) -> float:
         """The share of `examples` whose entity tags the joint model gets exactly right."""
+        by_length: dict[int, list[Encoded]] = {}
+        for example in examples:
+            by_length.setdefault(len(example.norm), []).append(example)
         right = 0
-        for batch in batches_by_length(examples, 256, random.Random(0)):
+        for batch in by_length.values():  # Viterbi decodes unpadded messages
             x, targets = collate(batch)
             (_, tag_scores), _ = self.model(x)
             right += sum(path == gold for path, gold in zip(self.model.viterbi(tag_scores), targets["tags"].tolist()))

@@ -6,8 +6,8 @@ max- and mean-pooled states plus a bag of sentence word n-grams. The entity head
 state plus the soft intent prediction (a stack-propagation idea: which slots are plausible
 depends on the intent) and is decoded by a CRF whose transitions forbid invalid BIO moves.
 
-Every message of one batch has the same number of tokens (the trainer batches by length), so
-there is no padding and no mask anywhere.
+The trainer batches messages of similar length, padded to the longest: `x["lengths"]` holds
+each message's token count; the LSTM reads packed sequences, pooling and the CRF skip padding.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 NEG = -10_000.0  # score of a forbidden transition
 
@@ -96,22 +97,31 @@ class JointNLU(nn.Module):
         c = self.config
         words = x["words"]
         B, T = words.shape
+        lengths = x.get("lengths")
+        padded = lengths is not None and bool((lengths < T).any())
         if self.training and c.word_dropout > 0:
             words = words.masked_fill(torch.rand(B, T) < c.word_dropout, 0)
         chars = self.char_emb(x["chars"], x["char_offsets"])[x["token_words"]]  # (B, T, E)
-        tokens = self.word_emb(words) + chars + self.dense_proj(x["dense"])
-        states, _ = self.lstm(self._drop(tokens))  # (B, T, 2H)
+        tokens = self._drop(self.word_emb(words) + chars + self.dense_proj(x["dense"]))
+        if padded:
+            packed = pack_padded_sequence(tokens, lengths, batch_first=True, enforce_sorted=False)
+            states = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=T)[0]
+        else:
+            states = self.lstm(tokens)[0]  # (B, T, 2H)
         states = self._drop(states)
-        pooled = torch.cat(
-            [states.max(dim=1).values, states.mean(dim=1), self.bag_emb(x["bag"], x["bag_offsets"])],
-            dim=-1,
-        )
+        if padded:
+            mask = (torch.arange(T) < lengths[:, None]).unsqueeze(2)
+            top = states.masked_fill(~mask, NEG).max(dim=1).values
+            mean = states.sum(dim=1) / lengths[:, None]  # padded states are exactly 0
+        else:
+            top, mean = states.max(dim=1).values, states.mean(dim=1)
+        pooled = torch.cat([top, mean, self.bag_emb(x["bag"], x["bag_offsets"])], dim=-1)
         intent_logits = self.intent_head(self._drop(pooled))
         intent_vec = self.intent_emb(intent_logits.softmax(-1)).unsqueeze(1).expand(B, T, -1)
         tag_scores = self.tag_head(torch.cat([states, intent_vec], dim=-1))
         loss = None
         if targets is not None:
-            loss = self.crf_nll(tag_scores, targets["tags"]).mean()
+            loss = self.crf_nll(tag_scores, targets["tags"], lengths if padded else None).mean()
             labelled = targets["intent"] >= 0  # examples without an intent teach entities only
             if labelled.any():
                 loss = loss + F.cross_entropy(intent_logits[labelled], targets["intent"][labelled])
@@ -132,27 +142,33 @@ class JointNLU(nn.Module):
     def _starts(self) -> torch.Tensor:
         return self.start_scores + self.start_mask
 
-    def crf_nll(self, scores: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood of each gold tag sequence, (B,)."""
+    def crf_nll(self, scores: torch.Tensor, tags: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Negative log-likelihood of each gold tag sequence, (B,); positions at or after a
+        message's length (padding) take no part."""
         trans, starts = self._transitions(), self._starts()
-        gold = starts[tags[:, 0]] + self.end_scores[tags[:, -1]]
-        gold = gold + scores.gather(2, tags.unsqueeze(2)).squeeze(2).sum(1)
-        gold = gold + trans[tags[:, :-1], tags[:, 1:]].sum(1)
-        alphas = self._forward_alphas(scores, trans)
-        return torch.logsumexp(alphas[-1] + self.end_scores, dim=1) - gold
+        B, T = tags.shape
+        if lengths is None:
+            lengths = torch.full((B,), T, dtype=torch.long)
+        inside = torch.arange(T) < lengths[:, None]  # (B, T)
+        last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
+        gold = starts[tags[:, 0]] + self.end_scores[last]
+        gold = gold + (scores.gather(2, tags.unsqueeze(2)).squeeze(2) * inside).sum(1)
+        gold = gold + (trans[tags[:, :-1], tags[:, 1:]] * inside[:, 1:]).sum(1)
+        alpha = self._forward_alpha(scores, trans, inside)
+        return torch.logsumexp(alpha + self.end_scores, dim=1) - gold
 
-    def _forward_alphas(self, scores: torch.Tensor, trans: torch.Tensor) -> list[torch.Tensor]:
-        """Log forward variables per position; the sum over previous tags is a matrix product
-        in probability space (shifted by the max for stability), far cheaper than a
-        (B, K, K) logsumexp per step."""
+    def _forward_alpha(self, scores: torch.Tensor, trans: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+        """Log forward variables at each message's last token; the sum over previous tags is a
+        matrix product in probability space (shifted by the max for stability), far cheaper
+        than a (B, K, K) logsumexp per step. Past its length a message's alpha stays put."""
         exp_trans = trans.exp()  # forbidden moves become exactly 0
         alpha = self._starts() + scores[:, 0]
-        alphas = [alpha]
+        every = bool(inside.all())
         for t in range(1, scores.shape[1]):
             top = alpha.max(dim=1, keepdim=True).values
-            alpha = torch.log((alpha - top).exp() @ exp_trans + 1e-30) + top + scores[:, t]
-            alphas.append(alpha)
-        return alphas
+            step = torch.log((alpha - top).exp() @ exp_trans + 1e-30) + top + scores[:, t]
+            alpha = step if every else torch.where(inside[:, t : t + 1], step, alpha)
+        return alpha
 
     # Decoding runs in numpy: for one message of ~10 tokens, numpy's per-call overhead is a
     # fraction of torch's, and parse latency is what a person waits for.

@@ -23,3 +23,8 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Tokens of `text` in order; whitespace is dropped, punctuation kept as its own token."""
     return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def normalised_words(text: str, case_sensitive: bool) -> list[str]:
+    """The tokens as the models see them (what `Featurizer.encode` puts in `norm`)."""
+    return [t.text if case_sensitive else t.text.lower() for t in tokenize(text)] or [""]

@@ -7,7 +7,7 @@ progress bar; core never prints.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import torch
 
@@ -17,18 +17,16 @@ from core.nlu.model import JointNLU
 EpochCallback = Callable[[int, int, float], None]
 THREADS = 1  # training threads (the interpreter sets them); under contention from other processes, 2 OpenMP threads spin and run 5x slower
 PATIENCE = 3
+# `learned()` is first asked after min_steps / this many steps: a model stopped the moment it
+# fits its few examples has not yet learned to read unseen spellings by their characters
+LEARNED_CHECK_FROM = 4
 
 
-def batches_by_length(examples: list[Encoded], batch_size: int, rng: random.Random) -> list[list[Encoded]]:
-    """Shuffled batches in which all messages have the same token count (no padding needed)."""
-    groups: dict[int, list[Encoded]] = {}
-    for example in examples:
-        groups.setdefault(len(example.tokens), []).append(example)
-    batches = []
-    for length in sorted(groups):
-        group = groups[length]
-        rng.shuffle(group)
-        batches.extend(group[i : i + batch_size] for i in range(0, len(group), batch_size))
+def similar_length_batches(examples: list[Encoded], batch_size: int, rng: random.Random) -> list[list[Encoded]]:
+    """Shuffled batches of messages of (nearly) the same length, so padding stays small:
+    sorted by token count with random tie-breaks, so a batch's members change every epoch."""
+    keyed = sorted(examples, key=lambda e: (len(e.norm), rng.random()))
+    batches = [keyed[i : i + batch_size] for i in range(0, len(keyed), batch_size)]
     rng.shuffle(batches)
     return batches
 
@@ -51,18 +49,21 @@ def train(
 ) -> list[float]:
     """Train in place with AdamW and a warm-up + linear-decay schedule; return loss per epoch.
 
-    The final weights are the average of the later epochs' weights (see WeightAverage).
-    Stops early once the training loss has not improved for PATIENCE epochs after warm-up, or
-    (small data) once `learned()` says the model gets its whole training set right.
+    `epochs` is a ceiling (raised so small data may take `min_steps` steps); the schedule
+    adapts: with `learned` (small data), training stops once it says the model gets (nearly)
+    its whole training set right, asked after every epoch from a quarter of `min_steps` on;
+    without it, once the training loss has not improved for PATIENCE epochs. The final
+    weights are the average of the later epochs' weights (see WeightAverage).
     """
     c = model.config
     torch.manual_seed(c.seed)
     rng = random.Random(c.seed)
     optimizers = make_optimizers(model, c.learning_rate, c.weight_decay)
-    steps_per_epoch = len(batches_by_length(list(examples), c.batch_size, random.Random(0)))
+    steps_per_epoch = -(-len(examples) // c.batch_size)
     epochs = max(c.epochs, -(-c.min_steps // max(1, steps_per_epoch)))
     total = max(1, epochs * steps_per_epoch)
     warmup = max(1, total // 20)
+    first_check = max(warmup + 1, c.min_steps // LEARNED_CHECK_FROM)
     schedules = [
         torch.optim.lr_scheduler.LambdaLR(
             opt, lambda step: min((step + 1) / warmup, max(0.05, (total - step) / (total - warmup)))
@@ -75,7 +76,7 @@ def train(
     for epoch in range(epochs):
         model.train()
         total_loss = 0.0
-        batches = batches_by_length(list(examples), c.batch_size, rng)
+        batches = similar_length_batches(examples, c.batch_size, rng)
         for batch in batches:
             x, targets = collate(batch)
             _, loss = model(x, targets)
@@ -91,10 +92,12 @@ def train(
         average.add(model, epoch)
         if on_epoch is not None:
             on_epoch(epoch + 1, epochs, losses[-1])
-        if learned is not None and (epoch + 1) * steps_per_epoch >= c.min_steps:
-            model.eval()
-            if learned():
-                break
+        if learned is not None:  # small data: a noisy per-epoch loss says little, ask the model
+            if (epoch + 1) * steps_per_epoch >= first_check:
+                model.eval()
+                if learned():
+                    break
+            continue
         if losses[-1] < best - 1e-4:
             best, stale = losses[-1], 0
         elif (epoch + 1) * steps_per_epoch > warmup:
@@ -144,9 +147,8 @@ def fine_tune(
 ) -> int:
     """Teach `new` without forgetting: each step sees all new examples plus a fresh replay sample.
 
-    Messages of different lengths cannot share a batch, so one step accumulates the loss of
-    each length group. Stops as soon as `learned()` holds (checked every few steps); returns
-    the number of steps taken.
+    One padded batch per step; stops as soon as `learned()` holds (checked every few steps);
+    returns the number of steps taken.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -158,10 +160,9 @@ def fine_tune(
         mixed = new + rng.sample(replay, sample_size)
         for opt in optimizers:
             opt.zero_grad(set_to_none=True)
-        for group in _length_groups(mixed):
-            x, targets = collate(group)
-            _, loss = model(x, targets)
-            (loss * len(group) / len(mixed)).backward()
+        x, targets = collate(mixed)
+        _, loss = model(x, targets)
+        loss.backward()
         for opt in optimizers:
             opt.step()
         if step % 5 == 0:
@@ -170,10 +171,3 @@ def fine_tune(
                 break
     model.eval()
     return step
-
-
-def _length_groups(examples: list[Encoded]) -> Iterator[list[Encoded]]:
-    groups: dict[int, list[Encoded]] = {}
-    for example in examples:
-        groups.setdefault(len(example.tokens), []).append(example)
-    return iter(groups.values())
