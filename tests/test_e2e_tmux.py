@@ -217,8 +217,9 @@ def test_a_taught_conversation_with_undo_is_exported_to_the_stories_file(bot: Pa
     original = load_stories(bot / "data" / "stories.yml")
     terminal = Terminal(f"{BOTCOACH} interactive --actions actions --skip-visualization", bot)
     try:
-        screen = terminal.wait_for("Next user input", timeout=60)
-        assert "action server: up" in screen
+        screen = terminal.wait_for("Next user input", timeout=60)  # shown at once, before the model
+        screen = terminal.wait_for("action server: up", timeout=60)  # the model has loaded
+        assert "Next user input" in screen
 
         terminal.type("/greet")
         terminal.press("Enter")
@@ -296,8 +297,9 @@ def test_the_action_server_dying_mid_session_is_a_message_and_the_session_goes_o
     try:
         wait_until_serving(port, server)
         terminal = Terminal(f"{BOTCOACH} interactive --endpoints endpoints.yml --skip-visualization", bot)
-        screen = terminal.wait_for("Next user input", timeout=60)
-        assert "action server: up" in screen
+        screen = terminal.wait_for("Next user input", timeout=60)  # shown at once, before the model
+        screen = terminal.wait_for("action server: up", timeout=60)  # the model has loaded
+        assert "Next user input" in screen
 
         server.terminate()
         server.wait(10)

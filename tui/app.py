@@ -112,6 +112,7 @@ class InteractiveApp(AnswersMixin, App[int]):
                                 "warning")
         self.query_one(GraphPane).display = False
         self.query_one(StatusLine).show(data=self.startup.data_label)
+        self.query_one(QuestionBar).ask(USER_INPUT, "Next user input", "type a message, Enter to send · model loading…")
         self.query_one(QuestionBar).user_input.focus()
         self._fit(self.size.width, self.size.height)
         self.load_session()
@@ -179,7 +180,7 @@ class InteractiveApp(AnswersMixin, App[int]):
         def show() -> None:
             self.progress_lines.append(line)
             self.query_one(StatusLine).show(model=line)
-            self.query_one(QuestionBar).ask(USER_INPUT, f"Loading the model: {line}", "type a message, Enter to send")
+            self.query_one(QuestionBar).ask(USER_INPUT, "Next user input", f"type a message, Enter to send · {line}")
 
         self.call_from_thread(show)
 
