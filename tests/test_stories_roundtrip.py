@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import ISSUE_FORM_STORY
 from core.errors import DataError
 from core.training_data.stories_md import STORY_EVENT_NAMES, read_stories_md, write_stories_md
 from core.training_data.stories_yaml import load_stories, read_stories_yaml, write_stories_yaml
@@ -83,33 +84,16 @@ def test_only_e2e_texts_and_or_over_slots_keep_yaml_stories_out_of_markdown():
     ]
 
 
-FORM_STORY = """## restaurant happy path
-* request_restaurant
-    - restaurant_form
-    - form{"name": "restaurant_form"}
-    - slot{"requested_slot": "cuisine"}
-* form: inform{"cuisine": "mexican"}
-    - slot{"cuisine": "mexican"}
-    - form: restaurant_form
-    - slot{"cuisine": "mexican"}
-    - slot{"requested_slot": "num_people"}
-* form: inform{"number": "2"}
-    - form: restaurant_form
-    - slot{"num_people": "2"}
-    - form{"name": null}
-    - slot{"requested_slot": null}
-    - utter_slots_values
-"""
 
 
 def test_form_story_keeps_every_form_prefix_through_yaml():
-    stories = read_stories_md(FORM_STORY, "form.md")
+    stories = read_stories_md(ISSUE_FORM_STORY, "form.md")
     as_yaml = write_stories_yaml(stories)
     assert as_yaml.count('- intent: "form: inform"') == 2
     assert as_yaml.count('- action: "form: restaurant_form"') == 2
     assert "- active_loop: restaurant_form" in as_yaml and "- active_loop:\n" in as_yaml
     back = write_stories_md(read_stories_yaml(as_yaml, "form.yml"))
-    assert back == FORM_STORY
+    assert back == ISSUE_FORM_STORY
     assert back.count("form: ") == 4
 
 

@@ -8,6 +8,7 @@ from textwrap import dedent
 
 import pytest
 
+from tests.conftest import ISSUE_FORM_STORY
 from core.domain import read_domain
 from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, LoopInterrupted, SlotSet, UserUttered
 from core.runtime import Agent, EndpointConfig
@@ -19,24 +20,6 @@ from core.training_data.stories_yaml import read_stories_yaml, write_stories_yam
 from forms.registry import register_forms
 from tests.test_forms import serving
 
-RESTAURANT_1X = dedent("""\
-    ## restaurant
-    * request_restaurant
-        - restaurant_form
-        - form{"name": "restaurant_form"}
-        - slot{"requested_slot": "cuisine"}
-    * form: inform{"cuisine": "mexican"}
-        - slot{"cuisine": "mexican"}
-        - form: restaurant_form
-        - slot{"cuisine": "mexican"}
-        - slot{"requested_slot": "num_people"}
-    * form: inform{"number": "2"}
-        - form: restaurant_form
-        - slot{"num_people": "2"}
-        - form{"name": null}
-        - slot{"requested_slot": null}
-        - utter_slots_values
-""")
 
 DOMAIN_1X = read_domain(dedent("""\
     intents: [request_restaurant, inform, stop, affirm, chitchat]
@@ -89,12 +72,12 @@ def turn(agent: Agent, tracker, message: str, *actions: str) -> None:
 
 
 def test_the_1x_form_story_round_trips_markdown_yaml_markdown():
-    stories = read_stories_md(RESTAURANT_1X, "stories.md")
+    stories = read_stories_md(ISSUE_FORM_STORY, "stories.md")
     yaml_text = write_stories_yaml(stories)
     assert '"form: inform"' in yaml_text and '"form: restaurant_form"' in yaml_text
     again = read_stories_yaml(yaml_text, "stories.yml")
     assert again == stories
-    assert write_stories_md(again) == RESTAURANT_1X
+    assert write_stories_md(again) == ISSUE_FORM_STORY
 
 
 def test_a_conversation_with_a_1x_form_exports_as_rasa_1x_wrote_it(legacy_server):
@@ -103,8 +86,8 @@ def test_a_conversation_with_a_1x_form_exports_as_rasa_1x_wrote_it(legacy_server
     turn(agent, tracker, "/request_restaurant", "restaurant_form", "action_listen")
     turn(agent, tracker, '/inform{"cuisine": "mexican"}', "restaurant_form", "action_listen")
     turn(agent, tracker, '/inform{"number": "2"}', "restaurant_form", "utter_slots_values", "action_listen")
-    assert export_stories([tracker], "md") == RESTAURANT_1X
-    assert tracker_to_story(tracker, "restaurant", "1.x") == read_stories_md(RESTAURANT_1X)[0]
+    assert export_stories([tracker], "md") == ISSUE_FORM_STORY
+    assert tracker_to_story(tracker, "restaurant", "1.x") == read_stories_md(ISSUE_FORM_STORY)[0]
 
 
 def test_rejected_form_turns_stay_unprefixed_and_undo_is_applied(legacy_server):
