@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from core.domain import DEFAULT_ACTIONS, DEFAULT_INTENTS, LEGACY_ACTIONS, Domain
+from core.domain import DEFAULT_INTENTS, LEGACY_ACTIONS, Domain
 from core.domain.items import RESPONSE_CONTENT_KEYS
 from core.errors import Location
 from core.training_data.loader import TrainingData

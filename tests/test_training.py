@@ -53,10 +53,10 @@ def _trackers(project: Project, limit: int = 6) -> list[DialogueStateTracker]:
     """Dialogue states from the stories: every story cut before each of its actions."""
     domain = project.domain
     found = []
-    for training in training_trackers(project.data.stories, domain, augmentation_factor=0):
-        cuts = [i for i, e in enumerate(training.events) if isinstance(e, ActionExecuted) and i > 0]
+    for story in training_trackers(project.data.stories, domain, augmentation_factor=0):
+        cuts = [i for i, e in enumerate(story.events) if isinstance(e, ActionExecuted) and i > 0]
         for cut in cuts[:3]:
-            found.append(DialogueStateTracker(training.name, domain.slot_defaults(), training.events[:cut]))
+            found.append(DialogueStateTracker(story.name, domain.slot_defaults(), story.events[:cut]))
         if len(found) >= limit:
             break
     return found
