@@ -1,5 +1,6 @@
 """The interpreter's paths that test_nlu_model.py leaves alone: the small-bot n-gram intent
-classifier, format-2 save/load with and without a joint model, `update()` growing a joint model
+classifier, the vote of both models on large data, format-3 save/load with and without a
+joint model (and loading format 2), `update()` growing a joint model
 when the first entities arrive, `fallback_threshold` 0, padded batches and the adaptive
 training schedule (Rasa's DIET epochs and learning rate are not ours)."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,11 +18,11 @@ import torch
 
 from core.config import NLUConfig
 from core.nlu.featurizer import build_featurizer, collate
-from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
+from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, Interpreter
 from core.nlu.intent_classifier import SparseIntentClassifier, sparse_batch
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.training import nlu_model_config
-from core.training_data.nlu_model import Example, load_nlu
+from core.training_data.nlu_model import Example, NLUData, load_nlu
 
 RASA = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 SMALL = NLUModelConfig(embed_dim=48, hidden_dim=64, word_buckets=4096, char_buckets=8192, bag_buckets=4096)
@@ -90,13 +92,62 @@ def test_a_small_bot_with_entities_tags_with_the_joint_model_but_asks_the_classi
         assert by_name[name] == pytest.approx(p, abs=1e-6)
 
 
-@pytest.mark.parametrize("bot", ["moodbot", "formbot"])
-def test_format_2_state_round_trips_with_identical_parses(bot, request):
+@pytest.fixture(scope="module")
+def large() -> Interpreter:
+    """Past `sparse_intent_max_examples`: the size at which the joint model votes on intents."""
+    snips = load_nlu(RASA.parents[1] / "bench-data" / "snips" / "train.md")
+    return Interpreter.train(NLUData(examples=snips.examples[::12]), replace(SMALL, epochs=2, min_steps=0))
+
+
+def _vote(interpreter: Interpreter, text: str, *, classifier: bool = True) -> dict[str, float]:
+    encoded = interpreter.featurizer.encode(text)
+    (logits, _), _ = interpreter.model(collate([encoded])[0])
+    probs = logits.softmax(-1)[0]
+    if classifier:
+        linear = interpreter.classifier(sparse_batch(interpreter.sentence, [encoded.norm])).softmax(-1)[0]
+        probs = CLASSIFIER_VOTE * linear + (1 - CLASSIFIER_VOTE) * probs
+    return dict(zip(interpreter.intents, probs.tolist()))
+
+
+def test_on_large_data_the_classifier_and_the_joint_model_vote_with_their_probabilities(large):
+    assert len(large.replay) >= large.config.sparse_intent_max_examples and large.joint_intents
+    for text in ["play some jazz by miles davis", "book a table for two in paris", "will it rain tomorrow"]:
+        by_name = {r["name"]: r["confidence"] for r in large.parse(text)["intent_ranking"]}
+        for name, p in _vote(large, text).items():
+            assert by_name[name] == pytest.approx(p, abs=1e-6)
+
+
+def test_a_format_2_large_model_still_loads_and_answers_with_its_joint_model_alone(large):
+    meta, tensors = large.to_state()
+    meta = {**json.loads(json.dumps(meta)), "format": 2, "has_classifier": False}
+    del meta["joint_intents"]
+    old = Interpreter.from_state(meta, {k: v for k, v in tensors.items() if not k.startswith("intent.")})
+    assert old.classifier is None and old.joint_intents
+    text = "add this song to my road trip playlist"
+    by_name = {r["name"]: r["confidence"] for r in old.parse(text)["intent_ranking"]}
+    for name, p in _vote(large, text, classifier=False).items():
+        assert by_name[name] == pytest.approx(p, abs=1e-6)
+
+
+def test_a_large_model_learns_a_new_intent_in_well_under_a_second(large):
+    """The app teaches while it runs: both voters learn, the joint model until the vote is right."""
+    _, learner = _roundtrip(large)  # a copy: the fixture stays as trained
+    text = "what is the balance of my savings account"
+    started = time.perf_counter()
+    learner.update([Example(text, "CheckBalance", [], {})])
+    assert time.perf_counter() - started < 0.9
+    assert learner.parse(text)["intent"]["name"] == "CheckBalance"
+    assert learner.parse("play some jazz by miles davis")["intent"]["name"] == "PlayMusic"
+
+
+@pytest.mark.parametrize("bot", ["moodbot", "formbot", "large"])
+def test_format_3_state_round_trips_with_identical_parses(bot, request):
     interpreter: Interpreter = request.getfixturevalue(bot)
     meta, loaded = _roundtrip(interpreter)
-    assert meta["format"] == 2
-    assert meta["has_joint"] == (bot == "formbot")
+    assert meta["format"] == 3
+    assert meta["has_joint"] == (bot != "moodbot")
     assert meta["has_classifier"] is True
+    assert meta["joint_intents"] == (bot == "large")
     assert (loaded.model is None) == (interpreter.model is None)
     texts = [*PARAPHRASES, "a table for 4 people serving chinese food", "zzqx blorf", ""]
     for text in texts:
@@ -117,7 +168,7 @@ def test_update_creates_the_joint_model_when_the_first_entities_appear():
         assert parse["intent"]["name"] == "ask_weather"
         assert [(e["entity"], e["value"]) for e in parse["entities"]] == [("city", city)]
     assert interpreter.parse("i am sad")["intent"]["name"] == "mood_unhappy"  # nothing forgotten
-    meta, loaded = _roundtrip(interpreter)  # the grown model saves as format 2 with its joint part
+    meta, loaded = _roundtrip(interpreter)  # the grown model saves with its joint part
     assert meta["has_joint"] is True
     assert loaded.parse(texts[0]) == interpreter.parse(texts[0])
 

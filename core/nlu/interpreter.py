@@ -15,8 +15,7 @@ the ranking report the base name ("faq", confidence summed over its sub-intents)
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -31,29 +30,33 @@ from core.nlu.featurizer import (
     entity_label,
     tag_spans,
 )
-from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, sparse_batch
+from core.nlu.intent_classifier import BATCH_SIZE, STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, sparse_batch
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.sentence_features import SentenceVocabulary
 from core.nlu.tokenizer import normalised_words
-from core.nlu.trainer import THREADS, EpochCallback, fine_tune, train
+from core.nlu.trainer import EpochCallback, fine_tune, train
+from core.torch_threads import torch_threads
 
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "botcoach"
-STATE_FORMAT = 2
+STATE_FORMAT = 3  # 3: `joint_intents` (format 2 had no classifier on large data)
 REPLAY_POOL = 2000  # examples kept (in the saved state too) for replay during updates
 UPDATE_MAX_STEPS = 100
+CLASSIFIER_REPLAY = 500  # replayed examples the classifier's update sees (a bot of up to 500: all)
 LEARNED_SHARE = 0.98  # small data: the joint model stops once it tags this share of its examples right
 SMALL_EMBED, SMALL_HIDDEN = 48, 64  # the joint model's size when it only tags entities of a small bot
+CLASSIFIER_VOTE = 0.6  # its weight when both models answer the intent (chosen on SNIPS val.md)
 
 
 class Interpreter:
     """A trained intent classifier and (when needed) joint model, plus what turns text into a
     parse and back.
 
-    Which model answers the intent follows the data's size: below `sparse_intent_max_examples`
-    the linear n-gram classifier (it generalises from few examples), above it the joint BiLSTM
-    (it reads word order, which pays off with thousands of examples). The joint model is
-    trained only when it has work to do: entities to tag or a large data set.
+    Who answers the intent follows the data's size: below `sparse_intent_max_examples` the
+    linear n-gram classifier alone (it generalises from few examples); above it, a weighted
+    average of its probabilities and the joint BiLSTM's (which reads word order, and that pays
+    off with thousands of examples): `joint_intents`. The joint model is trained only when it has work
+    to do: entities to tag or a large data set.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class Interpreter:
         regexes: list[tuple[str, str]],
         lookups: list[tuple[str, list[str]]],
         replay: list[dict],
+        joint_intents: bool,
     ):
         self.config = config
         self.model = model
@@ -79,6 +83,7 @@ class Interpreter:
         self.regexes = regexes
         self.lookups = lookups
         self.replay = replay
+        self.joint_intents = joint_intents
         self.featurizer = build_featurizer(self.config, regexes, lookups)
         self._replay_encoded: list[Encoded] | None = None
         self._label_ids: dict[EntityLabel, int] = {}
@@ -113,16 +118,16 @@ class Interpreter:
         sentence = SentenceVocabulary(config.word_ngram_max, max(2, config.char_ngram_min), config.char_ngram_max)
         sentence.fit(norms)
         small = len(examples) < config.sparse_intent_max_examples
-        classifier = SparseIntentClassifier(len(sentence), config.n_intents) if small else None
-        needs_joint = bool(labels) or not small
+        classifier = SparseIntentClassifier(len(sentence), config.n_intents)
         model = None
-        if needs_joint:
+        if labels or not small:
             torch.manual_seed(config.seed)
             model = JointNLU(config)
-        interpreter = cls(config, model, classifier, sentence, intents, labels, synonyms, regexes, lookups, replay)
+        interpreter = cls(config, model, classifier, sentence, intents, labels, synonyms, regexes, lookups,
+                          replay, joint_intents=not small)
         encoded = [interpreter._encode(e) for e in examples]
-        with single_thread(THREADS):
-            losses = interpreter._fit_classifier(encoded, steps=STEPS) if classifier is not None else []
+        with torch_threads():
+            losses = interpreter._fit_classifier(encoded, steps=STEPS, batch_size=None if small else BATCH_SIZE)
             if model is not None:
                 # on small data the joint model only tags entities: stop once it tags them all
                 done = (lambda: interpreter._share_learned(encoded) >= LEARNED_SHARE) if small else None
@@ -133,12 +138,12 @@ class Interpreter:
                     on_epoch(number, len(quarters), loss)
         return interpreter
 
-    def _fit_classifier(self, encoded: list[Encoded], steps: int) -> list[float]:
+    def _fit_classifier(self, encoded: list[Encoded], steps: int, batch_size: int | None = None) -> list[float]:
         labels = torch.tensor([e.intent for e in encoded], dtype=torch.long)
         if self.classifier is None or not bool((labels >= 0).any()):
             return []
-        return fit(self.classifier, sparse_batch(self.sentence, [e.norm for e in encoded]), labels,
-            steps=steps, seed=self.config.seed)
+        vectors = [self.sentence.vector(e.norm) for e in encoded]
+        return fit(self.classifier, vectors, labels, steps=steps, batch_size=batch_size, seed=self.config.seed)
 
     def _encode(self, example: dict) -> Encoded:
         encoded = self.featurizer.encode(example["text"])
@@ -156,10 +161,10 @@ class Interpreter:
 
     @torch.inference_mode()
     def parse(self, text: str) -> dict:
-        with single_thread(1):
+        with torch_threads():
             encoded = self.featurizer.encode(text)
-            intent_logits, tag_scores = self._predict(encoded)
-            probs = intent_logits[0].softmax(-1).tolist()
+            intent_probs, tag_scores = self._predict(encoded)
+            probs = intent_probs[0].tolist()
             full_ranking = sorted(
                 ({"name": n, "confidence": p} for n, p in zip(self.intents, probs)),
                 key=lambda r: -r["confidence"],
@@ -176,17 +181,20 @@ class Interpreter:
         return parse
 
     def _predict(self, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(intent logits (1, I), tag scores (1, T, K) or None when there is no joint model)."""
-        tag_scores = None
-        intent_logits = None
-        if self.model is not None and (self.labels or self.classifier is None):
+        """(intent probabilities (1, I), tag scores (1, T, K) or None when there is no joint model)."""
+        tag_scores = joint = linear = None
+        if self.model is not None and (self.labels or self.joint_intents):
             x, _ = collate([encoded])
             (intent_logits, tag_scores), _ = self.model(x)
+            if self.joint_intents:
+                joint = intent_logits.softmax(-1)
         if self.classifier is not None:
-            intent_logits = self.classifier(sparse_batch(self.sentence, [encoded.norm]))
-        if intent_logits is None:
-            intent_logits = torch.zeros(1, len(self.intents))
-        return intent_logits, tag_scores
+            linear = self.classifier(sparse_batch(self.sentence, [encoded.norm])).softmax(-1)
+        if joint is not None and linear is not None:
+            return CLASSIFIER_VOTE * linear + (1.0 - CLASSIFIER_VOTE) * joint, tag_scores
+        if joint is None and linear is None:
+            return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
+        return (linear if joint is None else joint), tag_scores
 
     def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[dict]:
         if not self.config.extract_entities or not self.labels or self.model is None:
@@ -255,16 +263,18 @@ class Interpreter:
         self._replay_encoded = [self._replay_encoded[i] for i in kept]
         new_encoded = [self._encode(e) for e in new]
         steps = 0
-        with single_thread(THREADS):
+        with torch_threads():
             if self.classifier is not None:
                 self.sentence.fit(e.norm for e in new_encoded)
                 self.classifier = self.classifier.grown(len(self.sentence), len(self.intents))
-                self._fit_classifier(self._replay_encoded + new_encoded, steps=UPDATE_STEPS)
+                replay = self._replay_encoded
+                recalled = random.Random(self.config.seed).sample(replay, min(len(replay), CLASSIFIER_REPLAY))
+                self._fit_classifier(recalled + new_encoded, steps=UPDATE_STEPS)
                 steps = UPDATE_STEPS
             if self.labels and self.model is None:
                 torch.manual_seed(self.config.seed)
                 self.model = JointNLU(self.config)
-            if self.model is not None and (self.labels or self.classifier is None):
+            if self.model is not None and (self.labels or self.joint_intents):
                 steps = fine_tune(
                     self.model,
                     new_encoded,
@@ -293,8 +303,8 @@ class Interpreter:
     @torch.inference_mode()
     def _predicts(self, examples: list[Encoded]) -> bool:
         for example in examples:
-            intent_logits, tag_scores = self._predict(example)
-            if example.intent >= 0 and int(intent_logits[0].argmax()) != example.intent:
+            intent_probs, tag_scores = self._predict(example)
+            if example.intent >= 0 and int(intent_probs[0].argmax()) != example.intent:
                 return False
             if self.labels and tag_scores is not None and self.model.viterbi(tag_scores)[0] != example.tags.tolist():
                 return False
@@ -315,6 +325,7 @@ class Interpreter:
             "config": asdict(self.config),
             "has_joint": self.model is not None,
             "has_classifier": self.classifier is not None,
+            "joint_intents": self.joint_intents,
             "sentence": self.sentence.state(),
             "intents": list(self.intents),
             "labels": [list(label) for label in self.labels],
@@ -347,24 +358,12 @@ class Interpreter:
             [(name, pattern) for name, pattern in meta["regexes"]],
             [(name, list(elements)) for name, elements in meta["lookups"]],
             list(meta["replay"]),
+            joint_intents=meta.get("joint_intents", not meta["has_classifier"]),  # format 2: large data, joint only
         )
 
 
 def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-@contextmanager
-def single_thread(threads: int) -> Iterator[None]:
-    """Run with `threads` torch threads, then restore the caller's setting."""
-    previous = torch.get_num_threads()
-    if previous != threads:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        if previous != threads:
-            torch.set_num_threads(previous)
 
 
 def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> dict[str, int]:

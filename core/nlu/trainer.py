@@ -15,7 +15,6 @@ from core.nlu.featurizer import Encoded, collate
 from core.nlu.model import JointNLU
 
 EpochCallback = Callable[[int, int, float], None]
-THREADS = 1  # training threads (the interpreter sets them); under contention from other processes, 2 OpenMP threads spin and run 5x slower
 PATIENCE = 3
 # `learned()` is first asked after min_steps / this many steps: a model stopped the moment it
 # fits its few examples has not yet learned to read unseen spellings by their characters

@@ -16,9 +16,8 @@ Everything runs on one torch thread, seeded: the same data and seed give the sam
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import torch
 
@@ -37,29 +36,12 @@ from core.policies.states import (
     training_examples,
 )
 from core.policies.ted_model import DialogueTransformer, TEDModelConfig
+from core.torch_threads import torch_threads
 from core.tracker import DialogueStateTracker
 from core.training_data.trackers import TrainingTracker
 
 EpochCallback = Callable[[int, int, float], None]  # (epoch, epochs, mean loss)
 Window = tuple[int, ...]  # rows of the state table, oldest first; 0 is the empty (padding) state
-# One thread: the tensors are tiny, and on a busy 2-core machine a second thread made a training
-# step about 20 times slower (threads spin-waiting for each other), a prediction 25 times.
-NUM_THREADS = 1
-
-
-@contextmanager
-def _threads(count: int = NUM_THREADS) -> Iterator[None]:
-    """Run torch on `count` threads, then give the process its setting back."""
-    before = torch.get_num_threads()
-    if before != count:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        if before != count:
-            torch.set_num_threads(before)
-
-
 @dataclass
 class TEDConfig:
     """How the policy trains and fine-tunes; stored with the model."""
@@ -199,7 +181,7 @@ class TEDPolicy(Policy):
             n_features=self.featurizer.n_features, n_actions=self.featurizer.n_actions, max_history=cfg.max_history
         )
         pairs = list(self.examples.pairs)
-        with _threads(), torch.random.fork_rng():
+        with torch_threads(), torch.random.fork_rng():
             torch.manual_seed(cfg.seed)
             self.model = DialogueTransformer(model_config)
             self._action_map = None
@@ -280,7 +262,7 @@ class TEDPolicy(Policy):
         old_pairs = [p for p in old_pairs if p in self.examples.pairs and p not in taught]
         for pair in new_pairs:
             self.examples.add(*pair)
-        with _threads(), torch.random.fork_rng():
+        with torch_threads(), torch.random.fork_rng():
             torch.manual_seed(self.config.seed + len(self.examples.pairs))
             self.model.grow(self.featurizer.n_features, self.featurizer.n_actions)
             self._action_map = None
@@ -343,7 +325,7 @@ class TEDPolicy(Policy):
         recent = [encode(self._strip_rule_only(s)) for s in states[-history:]]
         x = self.featurizer.window(recent, history).unsqueeze(0)
         columns = self._domain_columns(domain)
-        with _threads(), torch.inference_mode():
+        with torch_threads(), torch.inference_mode():
             logits, _ = self.model(x)
             scores = torch.where(columns >= 0, logits[0][columns.clamp(min=0)], float("-inf"))
             return torch.softmax(scores, 0).tolist()
