@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from core.events import ActionExecuted, BotUttered, UserUttered
 from tui.app import InteractiveApp, Startup
 from tui.commands.interactive import build_session
 from tui.export import ExportPaths
 from tui.session import ACTION, USER_INPUT
+from tui.widgets.ranked_list import RankedList, fit
 from tests.app_pilot import SIZE, answer, say, settle
 from tests.app_support import SAMPLES, make_app
 from tests.app_snapshot import check_snapshot
@@ -125,3 +127,27 @@ async def test_snapshots_of_the_main_screen_and_its_menus(tmp_path):
         await pilot.press("ctrl+e")
         await pilot.pause()
         check_snapshot(app, "export_paths", update)
+
+
+def test_a_long_label_loses_its_middle():
+    assert fit("0.93  utter_ask_restaurant_form_num_people", 20) == "0.93  ut…_num_people"
+    assert fit("short", 20) == "short" and fit("abcdefgh", 3) == "abc"
+    shortened = fit("0.10  utter_ask_日本語_name", 12)  # wide characters count two cells
+    assert cell_len(shortened) == 12 and shortened.startswith("0.10") and shortened.endswith("_name")
+
+
+async def test_the_ranked_list_shortens_long_names_in_the_middle_and_filters_on_the_whole(tmp_path):
+    app = make_app(tmp_path, bot="formbot")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/request_restaurant")
+        ranked = app.query_one(RankedList)
+        options = ranked.options
+        assert options.virtual_size.height == options.option_count  # one line each, nothing wrapped
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        long = [p for p in prompts if "…" in p]
+        assert "0.00  utter…_outdoor_seating" in long
+        for character in "outdoor":
+            await pilot.press(character)
+        await pilot.pause()
+        assert "action:utter_ask_outdoor_seating" in ranked.visible_ids()

@@ -2,13 +2,15 @@
 
 Typing filters the entries; Up/Down move through them while the filter keeps focus; Enter
 chooses the highlighted one and posts `RankedList.Chosen` with its id. The highlight starts on
-the first entry, the best one.
+the first entry, the best one. Each entry takes one line: at 80 columns a long action name is
+shortened in the middle (the filter still matches the whole name).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,17 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+
+def fit(label: str, width: int) -> str:
+    """`label` in one line of `width` cells: a long one loses its middle, not its end, so that
+    utter_ask_restaurant_form_cuisine and utter_ask_restaurant_form_num_people stay apart."""
+    if width <= 0 or cell_len(label) <= width:
+        return label
+    if width < 5:
+        return set_cell_size(label, width)
+    head = (width + 5) // 3  # the probability and the start; the rest for the end, which tells names apart
+    return f"{set_cell_size(label, head)}…{set_cell_size(label[::-1], width - 1 - head)[::-1]}"
 
 
 @dataclass
@@ -28,7 +41,7 @@ class Entry:
 class RankedList(Vertical):
     DEFAULT_CSS = """
     RankedList { height: 1fr; border: round $secondary; }
-    RankedList > OptionList { height: 1fr; border: none; }
+    RankedList > OptionList { height: 1fr; border: none; scrollbar-gutter: stable; }
     """
     BINDINGS = [
         Binding("down", "move(1)", "Next", show=False, id="ranked.down"),
@@ -81,14 +94,20 @@ class RankedList(Vertical):
             return None
         return options.get_option_at_index(options.highlighted).id
 
-    def _refill(self, text: str) -> None:
+    def _refill(self, text: str, keep: str | None = None) -> None:
+        """Show the entries matching the filter `text`, highlighting `keep` if shown, else the first."""
         words = text.lower().split()
         options = self.options
         options.clear_options()
         shown = [e for e in self._entries if e.always or all(w in e.label.lower() for w in words)]
-        options.add_options([Option(e.label, id=e.id) for e in shown])
+        width = options.scrollable_content_region.width - options.get_component_styles("option-list--option").padding.width
+        options.add_options([Option(fit(e.label, width), id=e.id) for e in shown])
         if shown:
-            options.highlighted = 0
+            ids = [e.id for e in shown]
+            options.highlighted = ids.index(keep) if keep in ids else 0
+
+    def on_resize(self) -> None:
+        self._refill(self.filter_input.value, keep=self.highlighted_id())
 
     def focus_filter(self) -> None:
         self.filter_input.focus()
