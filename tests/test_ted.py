@@ -20,7 +20,6 @@ import torch
 
 from core.domain import Domain, Intent, load_domain
 from core.events import ActionExecuted, Event, SlotSet, UserUttered
-from core.policies.adamw import AdamW
 from core.policies.featurizer import StateFeaturizer, state_features
 from core.policies.states import state_key, training_examples
 from core.policies.ted import TEDConfig, TEDPolicy
@@ -176,23 +175,6 @@ def test_training_stops_once_every_story_action_is_learned():
     right, confidence = policy._correct(table, windows, targets)
     assert bool(right.all())
     assert float(confidence.min()) >= TEDConfig().stop_confidence
-
-
-def test_our_adamw_takes_the_same_steps_as_torchs():
-    torch.manual_seed(0)
-    ours = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
-    theirs = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
-    theirs.load_state_dict(ours.state_dict())
-    ours.eval(), theirs.eval()  # no dropout: both see the same function
-    mine, reference = AdamW(ours.parameters(), lr=0.01), torch.optim.AdamW(theirs.parameters(), lr=0.01)
-    x, y = torch.rand(8, 3, 6), torch.randint(4, (8,))
-    for _ in range(5):
-        for model, optimizer in ((ours, mine), (theirs, reference)):
-            optimizer.zero_grad()
-            model(x, y)[1].backward()
-            optimizer.step()
-    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
-        assert torch.allclose(a, b, atol=1e-6), name
 
 
 def test_training_never_imports_the_compiler():

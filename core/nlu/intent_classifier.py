@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from core.nlu.sentence_features import SentenceVocabulary
+from core.optim import AdamW
 
 STEPS = 100  # full-batch steps; few on purpose: early stopping keeps paraphrase confidence honest
 LEARNING_RATE = 0.02
@@ -95,14 +96,14 @@ def fit(model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tens
                 chosen = order[start : start + batch_size]
                 batches.append(stack([vectors[i] for i in chosen]))
                 batch_labels.append(labels[chosen])
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE if batch_size is None else BATCH_LEARNING_RATE)
+    optimizer = AdamW(model.parameters(), lr=LEARNING_RATE if batch_size is None else BATCH_LEARNING_RATE, weight_decay=0.0)
     model.train()
     losses = []
     for batch, targets in zip(batches, batch_labels):
         if not bool((targets >= 0).any()):  # a mini-batch of unlabelled messages teaches nothing
             continue
         loss = F.cross_entropy(model(batch), targets, weight=balance, ignore_index=-100)
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         losses.append(loss.item())

@@ -13,6 +13,7 @@ import torch
 
 from core.nlu.featurizer import Encoded, collate
 from core.nlu.model import JointNLU
+from core.optim import AdamW, RowAdam
 
 EpochCallback = Callable[[int, int, float], None]
 PATIENCE = 3
@@ -30,14 +31,11 @@ def similar_length_batches(examples: list[Encoded], batch_size: int, rng: random
     return batches
 
 
-def make_optimizers(model: JointNLU, lr: float, weight_decay: float) -> list[torch.optim.Optimizer]:
-    """SparseAdam for the hashed embedding tables (sparse gradients), AdamW for the rest."""
+def make_optimizers(model: JointNLU, lr: float, weight_decay: float) -> tuple[RowAdam, AdamW]:
+    """RowAdam for the hashed embedding tables (sparse gradients), AdamW for the rest."""
     sparse = [p for name, p in model.named_parameters() if name in model.sparse_parameter_names]
     dense = [p for name, p in model.named_parameters() if name not in model.sparse_parameter_names]
-    return [
-        torch.optim.SparseAdam(sparse, lr=lr),
-        torch.optim.AdamW(dense, lr=lr, weight_decay=weight_decay),
-    ]
+    return RowAdam(sparse, lr=lr), AdamW(dense, lr=lr, weight_decay=weight_decay)
 
 
 def train(
@@ -63,15 +61,10 @@ def train(
     total = max(1, epochs * steps_per_epoch)
     warmup = max(1, total // 20)
     first_check = max(warmup + 1, c.min_steps // LEARNED_CHECK_FROM)
-    schedules = [
-        torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda step: min((step + 1) / warmup, max(0.05, (total - step) / (total - warmup)))
-        )
-        for opt in optimizers
-    ]
     losses: list[float] = []
     best, stale = float("inf"), 0
     average = WeightAverage(start_epoch=epochs // 2)
+    step = 0
     for epoch in range(epochs):
         model.train()
         total_loss = 0.0
@@ -80,12 +73,13 @@ def train(
             x, targets = collate(batch)
             _, loss = model(x, targets)
             for opt in optimizers:
-                opt.zero_grad(set_to_none=True)
+                opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(optimizers[1].param_groups[0]["params"], 5.0)
-            for opt, schedule in zip(optimizers, schedules):
+            torch.nn.utils.clip_grad_norm_(optimizers[1].params, 5.0)
+            for opt in optimizers:  # warm-up, then a linear decay to 5%
+                opt.lr = c.learning_rate * min((step + 1) / warmup, max(0.05, (total - step) / (total - warmup)))
                 opt.step()
-                schedule.step()
+            step += 1
             total_loss += loss.item() * len(batch)
         losses.append(total_loss / max(1, len(examples)))
         average.add(model, epoch)
@@ -158,7 +152,7 @@ def fine_tune(
         model.train()
         mixed = new + rng.sample(replay, sample_size)
         for opt in optimizers:
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
         x, targets = collate(mixed)
         _, loss = model(x, targets)
         loss.backward()

@@ -6,7 +6,7 @@ states before it -> the action. Duplicate examples are kept once (augmentation r
 windows many times) and the loss is weighted by the inverse square root of each action's
 frequency, so that rare actions are not drowned by `action_listen`. Training stops as soon as every
 example is learned (a sample bot needs 10-20 epochs; `epochs` is a cap), and uses our own AdamW:
-torch.optim's first optimizer imports the torch compiler, seconds of start-up (see adamw.py).
+torch.optim's first optimizer imports the torch compiler, seconds of start-up (see core/optim.py).
 
 Examples are stored compactly as rows of a table of distinct states, so that `update()` can
 replay old examples while it fine-tunes on a few new turns, also after a save and load.
@@ -23,7 +23,7 @@ import torch
 
 from core.config import PolicyConfig
 from core.domain import Domain
-from core.policies.adamw import AdamW
+from core.optim import AdamW
 from core.policies.base import TED_POLICY_PRIORITY, Policy, PolicyPrediction
 from core.policies.featurizer import StateFeaturizer
 from core.policies.states import (

@@ -1,0 +1,62 @@
+"""Our optimizers take torch's steps, and training never builds a torch.optim optimizer (its
+first one imports torch._dynamo: seconds of start-up)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import torch
+
+from core.optim import AdamW, RowAdam
+from core.policies.ted_model import DialogueTransformer, TEDModelConfig
+from tests.conftest import ROOT
+
+
+def test_adamw_takes_the_same_steps_as_torchs():
+    torch.manual_seed(0)
+    ours = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
+    theirs = DialogueTransformer(TEDModelConfig(n_features=6, n_actions=4, max_history=3))
+    theirs.load_state_dict(ours.state_dict())
+    ours.eval(), theirs.eval()  # no dropout: both see the same function
+    mine, reference = AdamW(ours.parameters(), lr=0.01), torch.optim.AdamW(theirs.parameters(), lr=0.01)
+    x, y = torch.rand(8, 3, 6), torch.randint(4, (8,))
+    for _ in range(5):
+        for model, optimizer in ((ours, mine), (theirs, reference)):
+            optimizer.zero_grad()
+            model(x, y)[1].backward()
+            optimizer.step()
+    for (name, a), b in zip(ours.named_parameters(), theirs.parameters()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_row_adam_takes_sparse_adams_steps_and_leaves_untouched_rows_alone():
+    torch.manual_seed(0)
+    ours = torch.nn.EmbeddingBag(50, 4, mode="mean", sparse=True)
+    theirs = torch.nn.EmbeddingBag(50, 4, mode="mean", sparse=True)
+    theirs.load_state_dict(ours.state_dict())
+    mine, reference = RowAdam(ours.parameters(), lr=0.05), torch.optim.SparseAdam(list(theirs.parameters()), lr=0.05)
+    untouched = ours.weight[40:].detach().clone()
+    for step in range(6):
+        ids = torch.randint(0, 40, (30,))  # repeats within a batch: their gradients add up
+        offsets = torch.arange(0, 30, 5)
+        target = torch.rand(6, 4)
+        for model, optimizer in ((ours, mine), (theirs, reference)):
+            optimizer.zero_grad()
+            ((model(ids, offsets) - target) ** 2).sum().backward()
+            optimizer.step()
+    assert torch.allclose(ours.weight, theirs.weight, atol=1e-6)
+    assert torch.equal(ours.weight[40:], untouched)
+
+
+def test_nlu_training_never_imports_the_compiler():
+    script = (
+        "import sys; from pathlib import Path; from core.nlu.interpreter import Interpreter; "
+        "from core.nlu.model import NLUModelConfig; from core.training_data.nlu_model import load_nlu; "
+        "data = load_nlu(Path('sample_data/formbot/data/nlu.yml')); "
+        "interpreter = Interpreter.train(data, NLUModelConfig(epochs=2, min_steps=0)); "
+        "assert interpreter.model is not None and interpreter.labels; "
+        "print('torch._dynamo' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "False"
