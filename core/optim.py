@@ -17,20 +17,29 @@ from typing import Iterable
 import torch
 
 
-class AdamW:
-    """Adam with decoupled weight decay; `lr` may be changed between steps (schedules)."""
+class _Adam:
+    """What both keep: the parameters with their two running moments, and the settings; `lr`
+    may be changed between steps (schedules)."""
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.01):
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, betas: tuple[float, float], eps: float):
         self.params = [p for p in params if p.requires_grad]
-        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
-        self.steps = 0
+        self.lr, self.betas, self.eps = lr, betas, eps
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
+
+
+class AdamW(_Adam):
+    """Adam with decoupled weight decay."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(params, lr, betas, eps)
+        self.weight_decay = weight_decay
+        self.steps = 0
 
     @torch.no_grad()
     def step(self) -> None:
@@ -55,20 +64,13 @@ class AdamW:
         torch._foreach_addcdiv_(params, avg, denominator, -step_size)
 
 
-class RowAdam:
+class RowAdam(_Adam):
     """Lazy Adam for parameters with sparse (row) gradients, the update of torch's SparseAdam."""
 
     def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
-        self.params = [p for p in params if p.requires_grad]
-        self.lr, self.betas, self.eps = lr, betas, eps
-        self.steps = [0] * len(self.params)
-        self.exp_avg = [torch.zeros_like(p) for p in self.params]
-        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
+        super().__init__(params, lr, betas, eps)
+        self.steps = [0] * len(self.params)  # per table: a table without gradient this step keeps its count
 
     @torch.no_grad()
     def step(self) -> None:

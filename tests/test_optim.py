@@ -49,13 +49,17 @@ def test_row_adam_takes_sparse_adams_steps_and_leaves_untouched_rows_alone():
     assert torch.equal(ours.weight[40:], untouched)
 
 
-def test_nlu_training_never_imports_the_compiler():
+def test_training_never_imports_the_compiler():
+    """NLU with entities (RowAdam, AdamW, the classifier) and TED, in a fresh process."""
     script = (
         "import sys; from pathlib import Path; from core.nlu.interpreter import Interpreter; "
         "from core.nlu.model import NLUModelConfig; from core.training_data.nlu_model import load_nlu; "
+        "from tests.test_ted import TrainingTracker, act, bot, trained, user; "
         "data = load_nlu(Path('sample_data/formbot/data/nlu.yml')); "
         "interpreter = Interpreter.train(data, NLUModelConfig(epochs=2, min_steps=0)); "
         "assert interpreter.model is not None and interpreter.labels; "
+        "taught = [act('action_listen'), user('greet'), act('utter_greet'), act('action_listen')]; "
+        "trained('moodbot').update([TrainingTracker('taught', taught)], bot('moodbot')[0]); "
         "print('torch._dynamo' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
