@@ -83,12 +83,12 @@ def fit(model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tens
     counts = torch.bincount(known, minlength=model.bias.shape[0]).float()
     # balanced classes: an intent with many examples (inform) must not win every unsure message
     balance = torch.where(counts > 0, counts.sum() / (counts.clamp(min=1) * (counts > 0).sum()), 0.0)
-    order = list(range(len(vectors)))
     if batch_size is None:
         batches = [stack(vectors)] * steps
         batch_labels = [labels] * steps
     else:
         batches, batch_labels = [], []
+        order = list(range(len(vectors)))
         per_epoch = -(-len(order) // batch_size)
         for _ in range(max(-(-steps // per_epoch), MIN_EPOCHS)):
             rng.shuffle(order)

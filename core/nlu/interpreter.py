@@ -54,9 +54,9 @@ class Interpreter:
 
     Who answers the intent follows the data's size: below `sparse_intent_max_examples` the
     linear n-gram classifier alone (it generalises from few examples); above it, a weighted
-    average of its probabilities and the joint BiLSTM's (which reads word order, and that pays
-    off with thousands of examples): `joint_intents`. The joint model is trained only when it has work
-    to do: entities to tag or a large data set.
+    average of its probabilities and the joint BiLSTM's, which reads word order (that pays off
+    with thousands of examples): `joint_intents`. The joint model is trained only when it has
+    work to do: entities to tag or a large data set.
     """
 
     def __init__(

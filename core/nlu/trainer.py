@@ -76,8 +76,9 @@ def train(
                 opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(optimizers[1].params, 5.0)
+            lr = c.learning_rate * min((step + 1) / warmup, max(0.05, (total - step) / (total - warmup)))
             for opt in optimizers:  # warm-up, then a linear decay to 5%
-                opt.lr = c.learning_rate * min((step + 1) / warmup, max(0.05, (total - step) / (total - warmup)))
+                opt.lr = lr
                 opt.step()
             step += 1
             total_loss += loss.item() * len(batch)
