@@ -14,9 +14,8 @@ from typing import Callable
 from tui.app import InteractiveApp, Startup
 from tui.commands.interactive import action_server_problem, build_session
 from tui.export import default_paths
+from tests.conftest import SAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "sample_data"
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
 EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10)}  # (NLU, TED): enough for these tests

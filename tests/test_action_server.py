@@ -24,8 +24,8 @@ from core.action_server.loader import ActionLoader
 from core.errors import ActionServerError, BotcoachError
 from core.sdk import Action, ActionExecutionRejection, Tracker
 from core.sdk.events import SlotSet
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 REQUEST_36 = ROOT.parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
 MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
 

@@ -4,7 +4,6 @@ under their intent (or in a new item / section) and the file reads back with all
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -16,8 +15,8 @@ from core.training_data.nlu_yaml import read_nlu_yaml
 from tui.export import export_nlu_to
 from tui.nlu_append import with_examples
 from tui.session import Teachings
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 
 COMMENTED_YAML = dedent("""\
     # Shop bot NLU data, kept by hand.

@@ -6,15 +6,14 @@ import os
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import pytest
 
 from core.errors import DataError, Location
 from tui import cli
 from tui.cli import build_parser, main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """core.config: Rasa config.yml (1.x-3.x) read into botcoach's own configuration."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -8,8 +7,8 @@ from hypothesis import strategies as st
 
 from core.config import BotcoachConfig, NLUConfig, PolicyConfig, load_config, read_config
 from core.errors import DataError
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 ALL_CONFIGS = sorted(COMPAT.glob("*/config.yml"))
 
 

@@ -1,6 +1,5 @@
 """Story conflicts as `rasa data validate stories` reports them."""
 
-from pathlib import Path
 
 import pytest
 
@@ -9,9 +8,8 @@ from core.policies.conflicts import find_story_conflicts
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import training_trackers
+from tests.conftest import ROOT, COMPAT
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 DOMAIN = read_domain(
     """
 intents: [greet, ask_weather, request, inform, thanks]

@@ -21,8 +21,8 @@ import pytest
 
 from core.training_data.story_model import ActionStep, SlotStep, UserStep
 from core.training_data.stories_yaml import load_stories
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOTCOACH = ROOT / ".venv" / "bin" / "botcoach"
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 

@@ -1,7 +1,6 @@
 """The ensemble's choice: confidence, then priority; fallback below the threshold; followups."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,8 @@ from core.policies.memoization import MemoizationPolicy
 from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 DOMAIN = read_domain(
     """
 intents: [greet]

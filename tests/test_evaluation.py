@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 
@@ -23,8 +22,8 @@ from core.evaluation.png import encode_png, heatmap_png, png_size
 from core.training import TrainingObserver, load_project, train_core, train_nlu, with_epochs
 from core.training_data.nlu_model import Example
 from core.training_data.stories_yaml import read_stories_yaml
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 # ---- metrics ------------------------------------------------------------------------------------

@@ -27,10 +27,9 @@ from forms.validation_question import (
     needs_validation_question,
 )
 from tests.test_forms import formbot_server, run, say  # noqa: F401  (formbot_server is a fixture)
+from tests.conftest import ROOT, COMPAT
 
-ROOT = Path(__file__).resolve().parents[1]
 FORMBOT = ROOT / "sample_data" / "formbot"
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import socket
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -33,10 +32,9 @@ from forms.extraction import extract_slots
 from forms.loop import GAVE_UP_KEY
 from forms.registry import register_forms
 from forms.validation_question import apply_validation_answer, needs_validation_question
+from tests.conftest import ROOT, COMPAT
 
-ROOT = Path(__file__).resolve().parents[1]
 FORMBOT = ROOT / "sample_data" / "formbot"
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 
 
 # -- an action server in this process ---------------------------------------------------------

@@ -2,9 +2,8 @@
 
 import subprocess
 import sys
-from pathlib import Path
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _loaded_after(code: str) -> set[str]:

@@ -13,9 +13,8 @@ from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import TrainingTracker, training_trackers
+from tests.conftest import ROOT, COMPAT
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 BOTS = [COMPAT / name for name in (
     "moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x", "initial-project-3x",
 )] + [p for p in sorted((ROOT / "sample_data").glob("*")) if (p / "domain.yml").is_file()]  # fmt: skip

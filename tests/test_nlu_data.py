@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,8 @@ from core.training_data.nlu_json import read_nlu_json, write_nlu_json
 from core.training_data.nlu_md import read_nlu_md, write_nlu_md
 from core.training_data.nlu_model import Example, LookupTable, NLUData, RegexFeature, load_nlu
 from core.training_data.nlu_yaml import read_nlu_yaml, write_nlu_yaml
+from tests.conftest import SHARED, COMPAT
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-COMPAT = SHARED / "compat" / "rasa"
 SNIPS = SHARED / "bench-data" / "snips"
 
 NLU_FILES = [

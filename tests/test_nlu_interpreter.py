@@ -10,7 +10,6 @@ import io
 import json
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +22,8 @@ from core.nlu.intent_classifier import SparseIntentClassifier, sparse_batch
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.training import nlu_model_config
 from core.training_data.nlu_model import Example, NLUData, load_nlu
+from tests.conftest import COMPAT as RASA
 
-RASA = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 SMALL = NLUModelConfig(embed_dim=48, hidden_dim=64, word_buckets=4096, char_buckets=8192, bag_buckets=4096)
 
 # Paraphrases of moodbot's intents: each mixes words moodbot never saw ("robot", "gladly",

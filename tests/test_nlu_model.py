@@ -8,7 +8,6 @@ import io
 import json
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,9 +15,8 @@ import torch
 from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
 from core.nlu.model import NLUModelConfig
 from core.training_data.nlu_model import Example, NLUData, load_nlu
+from tests.conftest import SHARED, COMPAT as RASA
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-RASA = SHARED / "compat" / "rasa"
 SNIPS = SHARED / "bench-data" / "snips"
 
 # A smaller model than the default keeps each training to a second or two.

@@ -34,8 +34,8 @@ from core.domain import load_domain
 from core.events import ActionExecuted, BotUttered, SlotSet
 from core.runtime import Agent, EndpointConfig
 from forms.registry import register_forms
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 FORMBOT = ROOT / "sample_data" / "formbot"
 

@@ -17,10 +17,8 @@ from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.stories_yaml import read_stories_yaml
 from core.training_data.trackers import TrainingTracker, training_trackers
+from tests.conftest import COMPAT, SAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
-SAMPLES = ROOT / "sample_data"
 RULES_WITHOUT_STORIES = COMPAT / "test-data" / "data" / "test_yaml_stories" / "rules_without_stories.yml"
 
 LOOP_DOMAIN = read_domain(

@@ -28,8 +28,8 @@ from core.events import (
 )
 from core.runtime import Action, ActionRejected, Agent, EndpointConfig
 from core.runtime.remote import RemoteAction
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 
 DOMAIN_3X = read_domain(

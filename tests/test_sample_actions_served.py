@@ -22,9 +22,8 @@ import pytest
 
 from core.domain import load_domain
 from core.events import AllSlotsReset, SlotSet, events_from_dicts
+from tests.conftest import ROOT, SAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "sample_data"
 RASA_REQUEST = ROOT.parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
 BOTCOACH = Path(sys.executable).parent / "botcoach"  # the console script installed beside this python
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 BOTS = ["moodbot", "concertbot", "formbot"]
 YAML_BOTS = ["concertbot", "formbot"]
 MAX_HISTORY = 5

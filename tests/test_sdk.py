@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,8 @@ from core.sdk import Action, ActionExecutionRejection, FormValidationAction, Tra
 from core.sdk import events
 from core.sdk.executor import ActionExecutor, CollectingDispatcher
 from core.sdk.forms import FormAction
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_tracker(slots=None, events_=None, latest_message=None, active_loop=None,

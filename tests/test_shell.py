@@ -15,8 +15,8 @@ import pytest
 from core.domain import read_domain
 from core.runtime import Agent
 from tui.commands import shell
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 
 

@@ -23,8 +23,8 @@ from core.training_data.story_model import (
     Story,
     UserStep,
 )
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 _NLU_SECTION = re.compile(r"^##\s*(intent|synonym|regex|lookup)\s*:", re.MULTILINE)
 
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ISSUE_FORM_STORY
+from tests.conftest import ISSUE_FORM_STORY, COMPAT
 from core.errors import DataError
 from core.training_data.stories_md import STORY_EVENT_NAMES, read_stories_md, write_stories_md
 from core.training_data.stories_yaml import load_stories, read_stories_yaml, write_stories_yaml
+from tests.test_stories_md import markdown_story_files
 from core.training_data.story_model import (
     ActionStep,
     ActiveLoopStep,
@@ -25,11 +26,8 @@ from core.training_data.story_model import (
     UserStep,
 )
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
-_NLU_SECTION = re.compile(r"^##\s*(intent|synonym|regex|lookup)\s*:", re.MULTILINE)
 _STORY_KEYS = re.compile(r"^(stories|rules)\s*:", re.MULTILINE)
-MD_FILES = [f for f in sorted(COMPAT.rglob("*.md"))
-            if f.name not in ("README.md", "SOURCES.md") and not _NLU_SECTION.search(f.read_text())]
+MD_FILES = markdown_story_files()
 YAML_FILES = [f for f in sorted(COMPAT.rglob("*.yml")) if _STORY_KEYS.search(f.read_text())]
 
 

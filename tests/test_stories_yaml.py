@@ -22,8 +22,8 @@ from core.training_data.story_model import (
     Story,
     UserStep,
 )
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 _STORY_KEYS = re.compile(r"^(stories|rules)\s*:", re.MULTILINE)
 
 

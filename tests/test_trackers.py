@@ -13,8 +13,8 @@ from core.training_data.stories_yaml import read_stories_yaml
 from core.training_data.story_model import ActionStep, EventStep, Story, UserStep
 from core.training_data.trackers import training_trackers
 from core.yamlio import read_text
+from tests.conftest import COMPAT
 
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 TEST_DATA = COMPAT / "test-data" / "data"
 
 
