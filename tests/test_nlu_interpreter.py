@@ -19,6 +19,7 @@ from core.config import NLUConfig
 from core.nlu.featurizer import build_featurizer, collate
 from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, Interpreter
 from core.nlu.intent_classifier import SparseIntentClassifier, sparse_batch
+from core.nlu.nearest_examples import NEAREST_VOTE
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.training import nlu_model_config
 from core.training_data.nlu_model import Example, NLUData, load_nlu
@@ -86,9 +87,10 @@ def test_a_small_bot_with_entities_tags_with_the_joint_model_but_asks_the_classi
     assert [(e["entity"], e["value"]) for e in parse["entities"]] == [("cuisine", "italian")]
     norm = formbot.featurizer.encode("i would like some italian food").norm
     sparse_only = formbot.classifier(sparse_batch(formbot.sentence, [norm])).softmax(-1)[0]
+    nearest = formbot._nearest_examples().probabilities(formbot.sentence.vector(norm))[0]
     by_name = {r["name"]: r["confidence"] for r in parse["intent_ranking"]}
-    for name, p in zip(formbot.intents, sparse_only.tolist()):
-        assert by_name[name] == pytest.approx(p, abs=1e-6)
+    for name, p, q in zip(formbot.intents, sparse_only.tolist(), nearest.tolist()):
+        assert by_name[name] == pytest.approx((1 - NEAREST_VOTE) * p + NEAREST_VOTE * q, abs=1e-6)
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,9 @@ from core.nlu.featurizer import (
     entity_label,
     tag_spans,
 )
-from core.nlu.intent_classifier import BATCH_SIZE, STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, sparse_batch
+from core.nlu.intent_classifier import BATCH_SIZE, STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, stack
 from core.nlu.model import JointNLU, NLUModelConfig
+from core.nlu.nearest_examples import NEAREST_VOTE, NearestExamples
 from core.nlu.sentence_features import SentenceVocabulary
 from core.nlu.tokenizer import normalised_words
 from core.nlu.trainer import EpochCallback, fine_tune, train
@@ -53,7 +54,8 @@ class Interpreter:
     parse and back.
 
     Who answers the intent follows the data's size: below `sparse_intent_max_examples` the
-    linear n-gram classifier alone (it generalises from few examples); above it, a weighted
+    linear n-gram classifier (it generalises from few examples), voting with each intent's
+    nearest training example (core/nlu/nearest_examples.py); above it, a weighted
     average of its probabilities and the joint BiLSTM's, which reads word order (that pays off
     with thousands of examples): `joint_intents`. The joint model is trained only when it has
     work to do: entities to tag or a large data set.
@@ -86,6 +88,7 @@ class Interpreter:
         self.joint_intents = joint_intents
         self.featurizer = build_featurizer(self.config, regexes, lookups)
         self._replay_encoded: list[Encoded] | None = None
+        self._nearest: NearestExamples | None = None  # built at the first parse after training or an update
         self._label_ids: dict[EntityLabel, int] = {}
 
     # ---- training ----
@@ -189,12 +192,24 @@ class Interpreter:
             if self.joint_intents:
                 joint = intent_logits.softmax(-1)
         if self.classifier is not None:
-            linear = self.classifier(sparse_batch(self.sentence, [encoded.norm])).softmax(-1)
+            vector = self.sentence.vector(encoded.norm)
+            linear = self.classifier(stack([vector])).softmax(-1)
+            if not self.joint_intents:  # a small bot: its replay pool holds every example
+                nearest = self._nearest_examples().probabilities(vector)
+                linear = (1.0 - NEAREST_VOTE) * linear + NEAREST_VOTE * nearest
         if joint is not None and linear is not None:
             return CLASSIFIER_VOTE * linear + (1.0 - CLASSIFIER_VOTE) * joint, tag_scores
         if joint is None and linear is None:
             return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
         return (linear if joint is None else joint), tag_scores
+
+    def _nearest_examples(self) -> NearestExamples:
+        if self._nearest is None:
+            labelled = [e for e in self.replay if e["intent"] in self.intents]
+            self._nearest = NearestExamples(
+                self.sentence, [normalised_words(e["text"], self.config.case_sensitive) for e in labelled],
+                [self.intents.index(e["intent"]) for e in labelled], len(self.intents))
+        return self._nearest
 
     def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[dict]:
         if not self.config.extract_entities or not self.labels or self.model is None:
@@ -251,6 +266,7 @@ class Interpreter:
         added_labels = sorted({entity_label(x) for e in new for x in e["entities"]} - known, key=_label_key)
         self.intents = self.intents + added_intents
         self.labels = self.labels + added_labels
+        self._nearest = None  # its intents changed; it is rebuilt again once the examples have
         self.config = replace(self.config, n_intents=max(1, len(self.intents)), n_tags=1 + 2 * len(self.labels))
         if self.model is not None and (added_intents or added_labels):
             self.model = self.model.grown(len(self.intents), 1 + 2 * len(self.labels))
@@ -285,6 +301,7 @@ class Interpreter:
                 )
         self.replay = (self.replay + new)[-REPLAY_POOL:]
         self._replay_encoded = (self._replay_encoded + new_encoded)[-REPLAY_POOL:]
+        self._nearest = None
         return steps
 
     @torch.inference_mode()
