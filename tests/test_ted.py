@@ -19,7 +19,7 @@ from core.domain import Domain, Intent, load_domain
 from core.events import ActionExecuted, Event, SlotSet, UserUttered
 from core.policies.featurizer import StateFeaturizer, state_features
 from core.policies.states import state_key, training_examples
-from core.policies.ted import TEDConfig, TEDPolicy
+from core.policies.ted import HISTORY_DROPOUT, TEDConfig, TEDPolicy, _shortened
 from core.policies.ted_model import DialogueTransformer, TEDModelConfig
 from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
@@ -192,6 +192,31 @@ def test_a_recombined_story_it_never_saw_is_predicted():
     wrong, checked = mistakes(trained("concertbot"), domain, [held_out])
     assert checked == 10
     assert wrong == []
+
+
+def test_a_feature_no_training_state_has_changes_no_prediction():
+    """Rasa's moodbot without its happy path: `mood_great` is in the domain but in no remaining
+    story. Its row of the input table stays zero, so a state with it is read like one without it."""
+    domain, _ = bot("moodbot-3x")
+    stories = [s for s in load_training_data([BOTS["moodbot-3x"] / "data"]).stories if s.name != "happy path"]
+    policy = TEDPolicy(TEDConfig())
+    policy.train(training_trackers(stories, domain, augmentation_factor=20, seed=42), domain)
+    start = [act("action_listen"), user("greet"), act("utter_greet"), act("action_listen")]
+    unseen = DialogueStateTracker("a", domain.slot_defaults(), [*start, user("mood_great"), act("utter_happy")])
+    without = DialogueStateTracker("b", domain.slot_defaults(), [*start, UserUttered("hm"), act("utter_happy")])
+    assert policy.predict(unseen, domain).probabilities == pytest.approx(policy.predict(without, domain).probabilities)
+
+
+def test_training_windows_are_shortened_to_their_newest_states_at_random():
+    windows = torch.arange(1, 5001).view(1000, 5)  # five real states each, none padding (0)
+    torch.manual_seed(0)
+    shortened = _shortened(windows)
+    changed = (shortened != windows).any(1)
+    assert abs(changed.float().mean().item() - HISTORY_DROPOUT) < 0.05
+    kept = (shortened != 0).sum(1)
+    assert set(kept[changed].tolist()) == {1, 2, 3, 4}  # the newest state always stays
+    for row, original, k in zip(shortened, windows, kept.tolist()):
+        assert row.tolist() == [0] * (5 - k) + original[5 - k:].tolist()  # older states become padding
 
 
 def test_rules_are_not_training_data():

@@ -4,9 +4,12 @@ Training data are the stories and the augmented (glued) stories, never the rules
 owns those, as in Rasa). Each action of a story becomes one example: the last `max_history`
 states before it -> the action. Duplicate examples are kept once (augmentation repeats the same
 windows many times) and the loss is weighted by the inverse square root of each action's
-frequency, so that rare actions are not drowned by `action_listen`. Training stops as soon as every
-example is learned (a sample bot needs 10-20 epochs; `epochs` is a cap), and uses our own AdamW:
-torch.optim's first optimizer imports the torch compiler, seconds of start-up (see core/optim.py).
+frequency, so that rare actions are not drowned by `action_listen`. A fifth of the windows in
+each batch keep only their newest states (`_shortened`), and a feature no training state has
+contributes nothing (see ted_model.py): on stories held out of training, both together get 5
+more of 248 actions right than without (bench.versus_rasa_core, four seeds). Training stops as
+soon as every example is learned (a sample bot needs 10-20 epochs; `epochs` is a cap), and uses
+our own AdamW: torch.optim's first optimizer imports the torch compiler (see core/optim.py).
 
 Examples are stored compactly as rows of a table of distinct states, so that `update()` can
 replay old examples while it fine-tunes on a few new turns, also after a save and load.
@@ -41,6 +44,7 @@ from core.tracker import DialogueStateTracker
 from core.training_data.trackers import TrainingTracker
 
 EpochCallback = Callable[[int, int, float], None]  # (epoch, epochs, mean loss)
+HISTORY_DROPOUT = 0.2  # see _shortened
 Window = tuple[int, ...]  # rows of the state table, oldest first; 0 is the empty (padding) state
 @dataclass
 class TEDConfig:
@@ -216,7 +220,7 @@ class TEDPolicy(Policy):
                 step += 1
                 optimizer.lr = cfg.learning_rate * min(1.0, step / warmup)
                 batch = order[start:start + batch_size]
-                _, loss = self.model(table[windows[batch]], targets[batch], weights[batch])
+                _, loss = self.model(table[_shortened(windows[batch])], targets[batch], weights[batch])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -383,3 +387,17 @@ def _examples_from_tensors(table: torch.Tensor, windows: torch.Tensor, targets: 
     for window, target in zip(windows.tolist(), targets.tolist()):
         examples.add(tuple(r for r in window if r != 0), int(target))
     return examples
+
+
+def _shortened(windows: torch.Tensor) -> torch.Tensor:
+    """Windows of which a random HISTORY_DROPOUT share keep only their newest 1..T-1 states.
+
+    A policy that has seen only full windows keys on how long ago the conversation started and
+    is lost when an unseen state comes in the middle; trained on shorter windows too, it also
+    learns what the newest state alone says (after a bot utterance: usually listen)."""
+    n, history = windows.shape
+    if history < 2:
+        return windows
+    kept = torch.randint(1, history, (n, 1))
+    shortened = (torch.rand(n, 1) < HISTORY_DROPOUT) & (torch.arange(history) < history - kept)
+    return windows.masked_fill(shortened, 0)

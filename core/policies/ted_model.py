@@ -66,7 +66,9 @@ class DialogueTransformer(nn.Module):
     def __init__(self, config: TEDModelConfig):
         super().__init__()
         self.config = config
-        self.state_in = nn.Parameter(torch.randn(config.n_features, config.d_model) * 0.1)
+        # zeros: a feature no training state has (an intent without stories) adds nothing to a
+        # state, instead of a random direction that sways the prediction (bench.versus_rasa_core)
+        self.state_in = nn.Parameter(torch.zeros(config.n_features, config.d_model))
         self.position = nn.Parameter(torch.randn(config.max_history, config.d_model) * 0.02)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.ln_f = nn.LayerNorm(config.d_model)
@@ -103,11 +105,11 @@ class DialogueTransformer(nn.Module):
         return logits, (losses * weights).sum() / weights.sum()
 
     @torch.no_grad()
-    def grow(self, n_features: int, n_actions: int, generator: torch.Generator | None = None) -> None:
+    def grow(self, n_features: int, n_actions: int) -> None:
         """Append rows for new features and actions; every existing weight is kept as it is."""
         cfg = self.config
         if n_features > cfg.n_features:
-            extra = torch.randn(n_features - cfg.n_features, cfg.d_model, generator=generator) * 0.1
+            extra = torch.zeros(n_features - cfg.n_features, cfg.d_model)  # unseen: says nothing yet
             self.state_in = nn.Parameter(torch.cat([self.state_in, extra]))
             cfg.n_features = n_features
         if n_actions > cfg.n_actions:
