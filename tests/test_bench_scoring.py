@@ -1,10 +1,12 @@
-"""The scorer both systems' parses go through in the NLU benchmarks, and the splits they share."""
+"""The scorer both systems' parses go through in the NLU benchmarks, the splits they share, and
+the cache that spares rerunning Rasa."""
 
 from __future__ import annotations
 
 import pytest
 
 from bench.nlu_snips import score
+from bench.common import cached
 from bench.versus_rasa import stratified
 from core.training_data.nlu_model import Example
 
@@ -32,3 +34,12 @@ def test_stratified_keeps_every_intent_and_its_share():
     assert sorted(e.intent for e in chosen) == ["a", "a", "b"]
     assert len(chosen) + len(rest) == len(examples) and not set(map(id, chosen)) & set(map(id, rest))
     assert stratified(examples, 0.2) == (chosen, rest)  # seeded
+
+
+def test_rasa_results_are_reused_only_while_their_inputs_are_unchanged(tmp_path):
+    assert not cached(tmp_path, {"nlu.yml": "v1", "data/stories.yml": "s"}, "parses.json")  # nothing there yet
+    assert (tmp_path / "nlu.yml").read_text() == "v1" and (tmp_path / "data" / "stories.yml").read_text() == "s"
+    (tmp_path / "parses.json").write_text("[]")
+    assert cached(tmp_path, {"nlu.yml": "v1", "data/stories.yml": "s"}, "parses.json")
+    assert not cached(tmp_path, {"nlu.yml": "v2"}, "parses.json")  # changed data: rerun Rasa
+    assert not (tmp_path / "parses.json").exists() and (tmp_path / "nlu.yml").read_text() == "v2"
