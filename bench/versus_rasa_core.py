@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'bot':20s} {'split':13s} {'system':9s} {'stories':>7s} {'actions':>7s} {'action acc':>10s} "
           f"{'conv acc':>8s} {'train s':>8s}")
     all_mistakes = []
+    pooled: dict[tuple[str, str], Score] = {}
     for folder in BOT_FOLDERS:
         if prefixes and not folder.name.startswith(tuple(prefixes)):
             continue
@@ -195,11 +196,17 @@ def main(argv: list[str] | None = None) -> None:
                     total += score(report)
                     seconds.append(split_seconds)
                     all_mistakes += [f"{folder.name} {kind} {system}: {m}" for m in mistakes]
-                print(f"{folder.name:20s} {kind:13s} {system:9s} {total.stories:7d} {total.actions:7d} "
-                      f"{total.action_accuracy:9.2f}% {total.conversation_accuracy:7.2f}% "
-                      f"{sum(seconds) / len(seconds):8.1f}", flush=True)
+                pooled[kind, system] = pooled.get((kind, system), Score()) + total
+                _print_row(folder.name, kind, system, total, f"{sum(seconds) / len(seconds):8.1f}")
+    for (kind, system), total in pooled.items():
+        _print_row("all bots", kind, system, total, "")
     print("\nWrong actions (gold history; each system's own wording):")
     print("\n".join(all_mistakes) or "none")
+
+
+def _print_row(bot: str, kind: str, system: str, total: Score, seconds: str) -> None:
+    print(f"{bot:20s} {kind:13s} {system:9s} {total.stories:7d} {total.actions:7d} "
+          f"{total.action_accuracy:9.2f}% {total.conversation_accuracy:7.2f}% {seconds}", flush=True)
 
 
 if __name__ == "__main__":
