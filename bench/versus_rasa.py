@@ -1,15 +1,13 @@
 """botcoach's NLU beside Rasa 3.6's default DIET pipeline: same training and test examples, both
 systems' parses scored by the same code (bench.nlu_snips.score: top intent, exact entity spans).
 
-Rasa 3.6 needs Python <= 3.10; `sudo bash bench/rasa_chroot.sh` builds it in a Debian 11 chroot
-(BOTCOACH_RASA_CHROOT, default /opt/bullseye). Without it this benchmark says so and stops. It
-is not part of `make bench`: DIET's 100 epochs take minutes even on these small sets (on all of
-SNIPS, hours). Run: `.venv/bin/python -m bench.versus_rasa`.
+Rasa runs in a chroot (bench/rasa_side.py; without it this benchmark says so and stops), and
+its results are kept by their inputs. It is not part of `make bench`: DIET's 100 epochs take
+minutes even on these small sets (on all of SNIPS, hours). Run:
+`.venv/bin/python -m bench.versus_rasa [set-name-prefix ...]`.
 
 Sets (see `sets`): SNIPS samples of 1,000 and of 10 per intent against the whole SNIPS test
-set, and 5-fold cross-validation on Rasa's small 3.x bots. `python -m bench.versus_rasa
-formbot` runs only the sets whose names start with "formbot". Rasa's parses are cached by
-their input, so a rerun only retrains Rasa where the data changed. Rasa's side runs the default pipeline of
+set, and 5-fold cross-validation on Rasa's small 3.x bots. Rasa's side runs the default pipeline of
 `rasa init` (the tokenizer, regex, lexical and two count-vector featurizers, DIETClassifier
 with 100 epochs, the synonym mapper); its fallback and response selector leave out nothing
 scored here.
@@ -18,16 +16,15 @@ scored here.
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import cached, machine
+from bench import rasa_side
+from bench.common import machine
 from bench.nlu_snips import SNIPS, score
 from core.evaluation.cross_validation import stratified_folds
 from core.nlu.interpreter import Interpreter
@@ -35,7 +32,6 @@ from core.nlu.model import NLUModelConfig
 from core.training_data.nlu_model import NLUData, load_nlu
 from core.training_data.nlu_yaml import write_nlu_yaml
 
-CHROOT = Path(os.environ.get("BOTCOACH_RASA_CHROOT", "/opt/bullseye"))
 FOLDS = 5
 INSIDE = Path("/tmp/botcoach-versus-rasa")  # the work folder as the chroot sees it
 COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
@@ -122,20 +118,17 @@ def run_rasa(name: str, data: NLUData, tests: list) -> tuple[list[dict], float, 
     and its parses are kept while the texts and parse script are unchanged too, so rerunning
     the benchmark after a change on our side costs no Rasa time.
     """
-    folder = CHROOT / INSIDE.relative_to("/") / name
-    inside = INSIDE / folder.name
-    command = ["chroot", str(CHROOT), "/usr/bin/env", "-i", "PATH=/opt/rasa36/bin:/usr/bin:/bin", "HOME=/root",
-               "sh", "-c"]
-    trained = cached(folder, {"config.yml": CONFIG, "nlu.yml": write_nlu_yaml(data)}, "train_seconds")
+    inside = INSIDE / name
+    folder = rasa_side.host_path(inside)
+    trained = rasa_side.cached(folder, {"config.yml": CONFIG, "nlu.yml": write_nlu_yaml(data)}, "train_seconds")
     if not trained:
         started = time.perf_counter()
-        train = "rasa train nlu --config config.yml --nlu nlu.yml --out models --fixed-model-name m"
-        subprocess.run([*command, f"cd {inside} && {train}"], check=True, capture_output=True)
+        rasa_side.run(inside, "rasa train nlu --config config.yml --nlu nlu.yml --out models --fixed-model-name m",
+                      "train.log")
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
     texts = {"texts.json": json.dumps([e.text for e in tests]), "parse.py": PARSE}
-    if not (cached(folder, texts, "parses.json") and trained):
-        subprocess.run([*command, f"cd {inside} && python parse.py models/m.tar.gz texts.json parses.json"],
-                       check=True, capture_output=True)
+    if not (rasa_side.cached(folder, texts, "parses.json") and trained):
+        rasa_side.run(inside, "python parse.py models/m.tar.gz texts.json parses.json", "parse.log")
     parsed = json.loads((folder / "parses.json").read_text())
     return parsed["parses"], float((folder / "train_seconds").read_text()), parsed["parse_ms_median"]
 
@@ -172,10 +165,8 @@ def run_set(name: str, splits: list[Split], system: str) -> tuple[list[dict], li
 def main(argv: list[str] | None = None) -> None:
     """Every set, or those whose names start with one of the arguments."""
     prefixes = sys.argv[1:] if argv is None else argv
-    if not (CHROOT / "opt" / "rasa36" / "bin" / "rasa").exists():
-        print(f"Rasa 3.6 not found in {CHROOT}: run `sudo bash bench/rasa_chroot.sh` first")
+    if not rasa_side.ready():
         return
-    subprocess.run(["bash", str(Path(__file__).with_name("rasa_chroot.sh"))], check=True, capture_output=True)
     print(machine())
     print("NLU on the same data: Rasa 3.6.21 default DIET pipeline vs botcoach; one run each (seeded)")
     print(f"{'set':20s} {'system':9s} {'train ex':>8s} {'test ex':>7s} {'intent acc':>10s} {'macro F1':>9s} "

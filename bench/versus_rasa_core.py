@@ -16,7 +16,7 @@ and recall, `conversation_accuracy`), so our side writes the same report through
 `action_unlikely_intent` of UnexpecTEDIntentPolicy is, as in Rasa's report, a warning and not a
 mistake: Rasa predicts again and scores that second prediction (botcoach never predicts it).
 
-Needs Rasa 3.6 in its chroot (`sudo bash bench/rasa_chroot.sh`, see bench/versus_rasa.py). Rasa's
+Needs Rasa 3.6 in its chroot (`sudo bash bench/rasa_chroot.sh`, see bench/rasa_side.py). Rasa's
 reports are cached by input, so a rerun only retrains Rasa where the data changed. Run:
 `.venv/bin/python -m bench.versus_rasa_core [bot-name-prefix ...]`.
 """
@@ -24,14 +24,13 @@ reports are cached by input, so a rerun only retrains Rasa where the data change
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import cached, machine
+from bench import rasa_side
+from bench.common import machine
 from core.config import read_config
 from core.domain import Domain, load_domain
 from core.domain.writer import write_domain
@@ -41,7 +40,6 @@ from core.training_data.loader import TrainingData, load_training_data
 from core.training_data.stories_yaml import write_stories_yaml
 from core.training_data.story_model import Story
 
-CHROOT = Path(os.environ.get("BOTCOACH_RASA_CHROOT", "/opt/bullseye"))
 INSIDE = Path("/tmp/botcoach-versus-rasa-core")  # the work folder as the chroot sees it
 ROOT = Path(__file__).resolve().parents[1]
 COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
@@ -129,25 +127,20 @@ def run_rasa(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
     Cached by input: a folder whose config, domain and stories are unchanged keeps its report
     (the config names an `assistant_id`: without one, Rasa writes a random one into the file).
     """
-    folder = CHROOT / INSIDE.relative_to("/") / split.name
+    inside = INSIDE / split.name
+    folder = rasa_side.host_path(inside)
     files = {"config.yml": CONFIG, "domain.yml": write_domain(domain),
              "data/stories.yml": write_stories_yaml(split.training), "held_out.yml": write_stories_yaml(split.tests)}
     report_file = folder / "results" / "story_report.json"
-    if not cached(folder, files, "results/story_report.json"):
+    if not rasa_side.cached(folder, files, "results/story_report.json"):
         started = time.perf_counter()
-        rasa(split.name, "train core --domain domain.yml --stories data --config config.yml --out models "
+        rasa_side.run(inside, "rasa train core --domain domain.yml --stories data --config config.yml --out models "
              "--fixed-model-name m", "train.log")
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
-        rasa(split.name, "test core --model models/m.tar.gz --stories held_out.yml --out results", "test.log")
+        rasa_side.run(inside, "rasa test core --model models/m.tar.gz --stories held_out.yml --out results", "test.log")
     failed = (folder / "results" / "failed_test_stories.yml").read_text()
     return (json.loads(report_file.read_text()), float((folder / "train_seconds").read_text()),
             rasa_mistakes(failed))
-
-
-def rasa(folder_name: str, arguments: str, log: str) -> None:
-    """One Rasa command in a work folder inside the chroot, niced, its output kept in `log`."""
-    subprocess.run(["chroot", str(CHROOT), "/usr/bin/env", "-i", "PATH=/opt/rasa36/bin:/usr/bin:/bin", "HOME=/root",
-                    "sh", "-c", f"cd {INSIDE / folder_name} && nice -n 5 rasa {arguments} > {log} 2>&1"], check=True)
 
 
 def rasa_mistakes(failed_stories: str) -> list[str]:
@@ -174,10 +167,8 @@ def run_ours(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
 def main(argv: list[str] | None = None) -> None:
     """Every bot, or those whose folder names start with one of the arguments."""
     prefixes = sys.argv[1:] if argv is None else argv
-    if not (CHROOT / "opt" / "rasa36" / "bin" / "rasa").exists():
-        print(f"Rasa 3.6 not found in {CHROOT}: run `sudo bash bench/rasa_chroot.sh` first")
+    if not rasa_side.ready():
         return
-    subprocess.run(["bash", str(Path(__file__).with_name("rasa_chroot.sh"))], check=True, capture_output=True)
     print(machine())
     print("Dialogue policies on the same stories: Rasa 3.6.21 default policies vs botcoach; one run each (seeded)")
     print(f"{'bot':20s} {'split':13s} {'system':9s} {'stories':>7s} {'actions':>7s} {'action acc':>10s} "

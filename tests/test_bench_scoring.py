@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.nlu_snips import score
-from bench.common import cached
+from bench.rasa_side import cached
 from bench.versus_rasa import stratified
 from core.training_data.nlu_model import Example
 
