@@ -24,6 +24,7 @@ reports are cached by input, so a rerun only retrains Rasa where the data change
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ def run_rasa(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
     report_file = folder / "results" / "story_report.json"
     if not rasa_side.cached(folder, files, "results/story_report.json"):
         started = time.perf_counter()
+        shutil.rmtree(folder / "models", ignore_errors=True)  # or Rasa reuses a model of the same fingerprint
         rasa_side.run(inside, "rasa train core --domain domain.yml --stories data --config config.yml --out models "
              "--fixed-model-name m", "train.log")
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
