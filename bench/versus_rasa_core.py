@@ -136,8 +136,8 @@ def run_rasa(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
     if not rasa_side.cached(folder, files, "results/story_report.json"):
         shutil.rmtree(folder / "models", ignore_errors=True)  # or Rasa reuses a model of the same fingerprint
         started = time.perf_counter()
-        train = "rasa train core --domain domain.yml --stories data --config config.yml --out models --fixed-model-name m"
-        rasa_side.run(inside, train, "train.log")
+        rasa_side.run(inside, "rasa train core --domain domain.yml --stories data --config config.yml "
+                              "--out models --fixed-model-name m", "train.log")
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
         rasa_side.run(inside, "rasa test core --model models/m.tar.gz --stories held_out.yml --out results", "test.log")
     failed = (folder / "results" / "failed_test_stories.yml").read_text()
