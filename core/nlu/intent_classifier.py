@@ -5,7 +5,8 @@ guesses on paraphrases; a linear model over shared word and character n-grams ge
 (Rasa's CountVectors + DIET behave the same way on small bots). There it votes with each
 intent's nearest training example (core/nlu/nearest_examples.py). On large data it votes
 with the joint BiLSTM: the two err on different messages, so their averaged probabilities
-beat either (SNIPS intent accuracy, bench.nlu_snips). It trains in seconds, and its weight table grows with the vocabulary, so `Interpreter.update` stays cheap.
+beat either (SNIPS intent accuracy, bench.nlu_snips). It trains in seconds, and its weight
+table grows with the vocabulary, so `Interpreter.update` stays cheap.
 """
 
 from __future__ import annotations

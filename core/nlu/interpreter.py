@@ -266,7 +266,7 @@ class Interpreter:
         added_labels = sorted({entity_label(x) for e in new for x in e["entities"]} - known, key=_label_key)
         self.intents = self.intents + added_intents
         self.labels = self.labels + added_labels
-        self._nearest = None  # its intents changed; it is rebuilt again once the examples have
+        self._nearest = None  # the intents changed: rebuilt at the next parse
         self.config = replace(self.config, n_intents=max(1, len(self.intents)), n_tags=1 + 2 * len(self.labels))
         if self.model is not None and (added_intents or added_labels):
             self.model = self.model.grown(len(self.intents), 1 + 2 * len(self.labels))
@@ -301,7 +301,7 @@ class Interpreter:
                 )
         self.replay = (self.replay + new)[-REPLAY_POOL:]
         self._replay_encoded = (self._replay_encoded + new_encoded)[-REPLAY_POOL:]
-        self._nearest = None
+        self._nearest = None  # fine-tuning's checks may have built it before the new examples joined
         return steps
 
     @torch.inference_mode()
