@@ -125,7 +125,8 @@ def run_rasa(name: str, data: NLUData, tests: list) -> tuple[list[dict], float, 
     folder = rasa_side.host_path(inside)
     trained = rasa_side.cached(folder, {"config.yml": CONFIG, "nlu.yml": write_nlu_yaml(data)}, "train_seconds")
     if not trained:
-        shutil.rmtree(folder / "models", ignore_errors=True)  # or Rasa reuses a model of the same fingerprint
+        for stale in ("models", ".rasa"):  # or Rasa restores the model, or its parts, from a cache
+            shutil.rmtree(folder / stale, ignore_errors=True)
         started = time.perf_counter()
         rasa_side.run(inside, "rasa train nlu --config config.yml --nlu nlu.yml --out models --fixed-model-name m",
                       "train.log")

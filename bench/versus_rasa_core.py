@@ -134,7 +134,8 @@ def run_rasa(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
              "data/stories.yml": write_stories_yaml(split.training), "held_out.yml": write_stories_yaml(split.tests)}
     report_file = folder / "results" / "story_report.json"
     if not rasa_side.cached(folder, files, "results/story_report.json"):
-        shutil.rmtree(folder / "models", ignore_errors=True)  # or Rasa reuses a model of the same fingerprint
+        for stale in ("models", ".rasa"):  # or Rasa restores the model, or its parts, from a cache
+            shutil.rmtree(folder / stale, ignore_errors=True)
         started = time.perf_counter()
         rasa_side.run(inside, "rasa train core --domain domain.yml --stories data --config config.yml "
                               "--out models --fixed-model-name m", "train.log")
