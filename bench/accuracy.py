@@ -20,12 +20,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.common import COMPAT, ROOT
 from core.config import NLUConfig, PolicyConfig
-from core.evaluation.core_eval import StoryEvaluation, evaluate_stories, load_test_stories
+from core.evaluation.core_eval import (
+    StoryEvaluation,
+    evaluate_stories,
+    load_test_stories,
+)
 from core.training import TrainingObserver, load_project, train_core, train_nlu
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 # (name, project folder, test-story paths inside it)
 PROJECTS = [
     ("moodbot", ROOT / "sample_data" / "moodbot", ["tests"]),

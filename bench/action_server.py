@@ -15,10 +15,10 @@ import socket
 import statistics
 import threading
 import time
-from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
+from bench.common import SHARED
 from core.action_server import create_app
 from core.sdk import Action
 from core.sdk.events import SlotSet
@@ -27,7 +27,7 @@ N_SEQUENTIAL = 2000
 N_CONCURRENT = 2000
 CONCURRENCY = 16
 THROUGHPUT_ROUNDS = 3  # alternating action/echo rounds; the median of each is reported
-REQUEST_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
+REQUEST_FILE = SHARED / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
 
 
 class TrivialAction(Action):

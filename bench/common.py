@@ -1,10 +1,17 @@
-"""What every benchmark prints first, and the statistics they share."""
+"""What every benchmark prints first, the statistics they share, and where the project and the
+shared data are (CI has `../shared` beside the clone)."""
 
 from __future__ import annotations
 
 import os
 import platform
 import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_data"
+SHARED = ROOT.parent / "shared"
+COMPAT = SHARED / "compat" / "rasa"
 
 
 def machine() -> str:
@@ -15,7 +22,8 @@ def machine() -> str:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {python}"
 
 
 def median(values: list[float]) -> float:

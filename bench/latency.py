@@ -11,9 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine, median, percentile
+from bench.common import ROOT, machine, median, percentile
 
-ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = ["hi there", "I'd like to book a table", "mexican food please", "for 4 people", "yes", "no thanks",
             "what can you do?", "are you a bot?", "bye"]
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 
+from bench.common import SHARED
 from core.nlu.interpreter import Interpreter
 from core.nlu.model import NLUModelConfig
 from core.training_data.nlu_model import load_nlu
 
 RUNS = 5  # seeds 42-46: one run says little about a model whose seeds differ by 0.6 points
-SNIPS = Path(__file__).resolve().parents[1].parent / "shared" / "bench-data" / "snips"
+SNIPS = SHARED / "bench-data" / "snips"
 
 
 def entity_set(entities: list[dict]) -> set[tuple[int, int, str]]:

@@ -20,9 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine, median
+from bench.common import ROOT, machine, median
 
-ROOT = Path(__file__).resolve().parents[1]
 BOTCOACH = ROOT / ".venv" / "bin" / "botcoach"
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 RUNS = 5

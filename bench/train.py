@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
+from bench.common import COMPAT, ROOT
+
 CLI = ROOT / ".venv" / "bin" / "botcoach"
 SAMPLES = ["moodbot", "concertbot", "formbot"]
 COMPAT_SETS = ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x",

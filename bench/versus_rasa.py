@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench import rasa_side
-from bench.common import machine
+from bench.common import COMPAT, machine
 from bench.nlu_snips import SNIPS, score
 from core.evaluation.cross_validation import stratified_folds
 from core.nlu.interpreter import Interpreter
@@ -35,7 +35,6 @@ from core.training_data.nlu_yaml import write_nlu_yaml
 
 FOLDS = 5
 INSIDE = Path("/tmp/botcoach-versus-rasa")  # the work folder as the chroot sees it
-COMPAT = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa"
 # an assistant_id of our own: without one, Rasa writes a random one into the file (and the cache misses)
 CONFIG = """recipe: default.v1
 assistant_id: botcoach-versus-rasa

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import rasa_side
-from bench.common import machine
+from bench.common import COMPAT, SAMPLES, machine
 from core.config import read_config
 from core.domain import Domain, load_domain
 from core.domain.writer import write_domain
@@ -42,10 +42,8 @@ from core.training_data.stories_yaml import write_stories_yaml
 from core.training_data.story_model import Story
 
 INSIDE = Path("/tmp/botcoach-versus-rasa-core")  # the work folder as the chroot sees it
-ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "rasa"
 BOT_FOLDERS = [COMPAT / name for name in ("formbot-3x", "moodbot-3x", "concertbot-3x", "initial-project-3x")] + [
-    ROOT / "sample_data" / name for name in ("formbot", "concertbot", "moodbot")]
+    SAMPLES / name for name in ("formbot", "concertbot", "moodbot")]
 CONFIG = """recipe: default.v1
 assistant_id: botcoach-versus-rasa-core
 language: en
