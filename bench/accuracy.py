@@ -47,8 +47,11 @@ def evaluate_project(folder: Path, tests: list[str]) -> tuple[StoryEvaluation, l
     nlu, policies = project.config.nlu, project.config.policies
     if nlu.epochs < NLUConfig.epochs or policies.ted_epochs < PolicyConfig.ted_epochs:
         notes.append(f"config epochs (NLU {nlu.epochs}, TED {policies.ted_epochs}) raised to the defaults")
-        project.config = replace(project.config, nlu=replace(nlu, epochs=max(nlu.epochs, NLUConfig.epochs)),
-                                 policies=replace(policies, ted_epochs=max(policies.ted_epochs, PolicyConfig.ted_epochs)))
+        project.config = replace(
+            project.config,
+            nlu=replace(nlu, epochs=max(nlu.epochs, NLUConfig.epochs)),
+            policies=replace(policies, ted_epochs=max(policies.ted_epochs, PolicyConfig.ted_epochs)),
+        )
     started = time.perf_counter()
     interpreter = train_nlu(project, TrainingObserver()) if project.data.nlu.examples else None
     ensemble = train_core(project, TrainingObserver())
@@ -73,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         intents = [pair for story in evaluation.stories for pair in story.intents]
         stories = evaluation.stories
         action_correct = sum(not any(not a.is_correct for a in s.actions) for s in stories)
-        print(f"{name:<20}{len(stories):>8}{_share(sum(a.is_correct for a in actions), len(actions)):>9}"
-              f"{_share(action_correct, len(stories)):>10}{_share(len(stories) - len(evaluation.failed), len(stories)):>10}"
-              f"{_share(sum(t == p for t, p in intents), len(intents)):>9}{seconds:>9.1f}", flush=True)
+        print(
+            f"{name:<20}{len(stories):>8}{_share(sum(a.is_correct for a in actions), len(actions)):>9}"
+            f"{_share(action_correct, len(stories)):>10}{_share(len(stories) - len(evaluation.failed), len(stories)):>10}"
+            f"{_share(sum(t == p for t, p in intents), len(intents)):>9}{seconds:>9.1f}",
+            flush=True,
+        )
         for note in notes:
             print(f"    note: {note}")
         for story in evaluation.failed:

@@ -48,8 +48,15 @@ async def echo(request: web.Request) -> web.Response:
 def request_body() -> bytes:
     if REQUEST_FILE.exists():
         return REQUEST_FILE.read_bytes()
-    return json.dumps({"next_action": "action_search", "sender_id": "bench", "version": "3.6.21",
-                       "tracker": {"sender_id": "bench", "slots": {}, "events": []}, "domain": {}}).encode()
+    return json.dumps(
+        {
+            "next_action": "action_search",
+            "sender_id": "bench",
+            "version": "3.6.21",
+            "tracker": {"sender_id": "bench", "slots": {}, "events": []},
+            "domain": {},
+        }
+    ).encode()
 
 
 def free_port() -> int:

@@ -13,8 +13,17 @@ from pathlib import Path
 
 from bench.common import ROOT, machine, median, percentile
 
-MESSAGES = ["hi there", "I'd like to book a table", "mexican food please", "for 4 people", "yes", "no thanks",
-            "what can you do?", "are you a bot?", "bye"]
+MESSAGES = [
+    "hi there",
+    "I'd like to book a table",
+    "mexican food please",
+    "for 4 people",
+    "yes",
+    "no thanks",
+    "what can you do?",
+    "are you a bot?",
+    "bye",
+]
 
 
 def measure(bot: Path, rounds: int = 200) -> tuple[float, float, float]:

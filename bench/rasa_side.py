@@ -32,15 +32,28 @@ def host_path(inside: Path) -> Path:
 def run(inside: Path, command: str, log: str) -> None:
     """`command` in the chroot's folder `inside`, niced, with Rasa's venv first on the PATH, its
     output kept in the file `log` there."""
-    subprocess.run(["chroot", str(CHROOT), "/usr/bin/env", "-i", "PATH=/opt/rasa36/bin:/usr/bin:/bin", "HOME=/root",
-                    "sh", "-c", f"cd {inside} && nice -n 5 {command} > {log} 2>&1"], check=True)
+    subprocess.run(
+        [
+            "chroot",
+            str(CHROOT),
+            "/usr/bin/env",
+            "-i",
+            "PATH=/opt/rasa36/bin:/usr/bin:/bin",
+            "HOME=/root",
+            "sh",
+            "-c",
+            f"cd {inside} && nice -n 5 {command} > {log} 2>&1",
+        ],
+        check=True,
+    )
 
 
 def cached(folder: Path, inputs: dict[str, str], output: str) -> bool:
     """Whether `output` in `folder` still belongs to `inputs` (file name -> text); if not, write
     the inputs and drop the output, for the caller to make again."""
     if (folder / output).exists() and all(
-            (folder / f).exists() and (folder / f).read_text() == text for f, text in inputs.items()):
+        (folder / f).exists() and (folder / f).read_text() == text for f, text in inputs.items()
+    ):
         return True
     (folder / output).unlink(missing_ok=True)
     for file, text in inputs.items():

@@ -40,12 +40,14 @@ class Terminal:
         config = own / "tmux.conf"
         config.write_text("set -g remain-on-exit on\nset -g status off\n")
         self.env = {**os.environ, "TERM": "xterm-256color"}
-        self._tmux("-f", str(config), "new-session", "-d", "-s", "bench", "-x", "80", "-y", "24", "-c", str(cwd),
-                   command)
+        self._tmux(
+            "-f", str(config), "new-session", "-d", "-s", "bench", "-x", "80", "-y", "24", "-c", str(cwd), command
+        )
 
     def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-S", self.socket, *args], env=self.env, capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args], env=self.env, capture_output=True, text=True, check=True
+        ).stdout
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "bench")
@@ -91,8 +93,12 @@ def one_run(bot: Path, model_name: str) -> dict[str, float]:
         while not all(mark in seen for mark in MARKS):
             screen = terminal.screen()
             now = time.perf_counter() - started
-            shows = {"screen": "model:" in screen, "next user input": "Next user input" in screen,
-                     "model": model_name in screen, "first parse": "Is the NLU classification" in screen}
+            shows = {
+                "screen": "model:" in screen,
+                "next user input": "Next user input" in screen,
+                "model": model_name in screen,
+                "first parse": "Is the NLU classification" in screen,
+            }
             for mark, shown in shows.items():
                 if shown and mark not in seen:
                     seen[mark] = now
@@ -149,16 +155,20 @@ def main() -> None:
         baseline = import_baseline()
     finally:
         shutil.rmtree(bot.parent, ignore_errors=True)
-    print(f"`botcoach interactive` on concertbot (trained), tmux 80x24, {RUNS} runs, screen polled every "
-          f"{POLL * 1000:.0f} ms; seconds from the command")
+    print(
+        f"`botcoach interactive` on concertbot (trained), tmux 80x24, {RUNS} runs, screen polled every "
+        f"{POLL * 1000:.0f} ms; seconds from the command"
+    )
     for number, run in enumerate(runs, 1):
         print(f"  run {number}: " + ", ".join(f"{mark} {run[mark]:.2f}" for mark in MARKS))
     medians = {mark: median([run[mark] for run in runs]) for mark in MARKS}
     print("median: " + ", ".join(f"{mark} {value:.2f}" for mark, value in medians.items()))
     ready = medians["next user input"]
     print(f"'Next user input' after {ready:.2f} s: {'under' if ready < TARGET else 'OVER'} the {TARGET} s target")
-    print(f"baseline `python -c 'import textual.app, torch'`: median {baseline:.2f} s; "
-          f"'Next user input' / baseline = {ready / baseline:.2f}")
+    print(
+        f"baseline `python -c 'import textual.app, torch'`: median {baseline:.2f} s; "
+        f"'Next user input' / baseline = {ready / baseline:.2f}"
+    )
 
 
 if __name__ == "__main__":

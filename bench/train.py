@@ -22,14 +22,20 @@ from bench.common import COMPAT, ROOT
 
 CLI = ROOT / ".venv" / "bin" / "botcoach"
 SAMPLES = ["moodbot", "concertbot", "formbot"]
-COMPAT_SETS = ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x",
-               "initial-project-3x"]
+COMPAT_SETS = [
+    "moodbot-1x",
+    "moodbot-3x",
+    "concertbot-1x",
+    "concertbot-3x",
+    "formbot-1x",
+    "formbot-3x",
+    "initial-project-3x",
+]
 TARGET = ("initial-project-3x", 5.0, 400.0)  # project, seconds, MB
 
 
 def projects() -> list[tuple[str, Path]]:
-    return [(name, ROOT / "sample_data" / name) for name in SAMPLES] + \
-           [(name, COMPAT / name) for name in COMPAT_SETS]
+    return [(name, ROOT / "sample_data" / name) for name in SAMPLES] + [(name, COMPAT / name) for name in COMPAT_SETS]
 
 
 def run_once(project: Path) -> tuple[float, float, float, float, str]:
@@ -38,9 +44,20 @@ def run_once(project: Path) -> tuple[float, float, float, float, str]:
     CPU time (user + system) is printed beside wall time because it suffers less when other
     work shares the machine."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as out:
-        command = [str(CLI), "train", "--force", "--quiet", "--out", out,
-                   "-c", str(project / "config.yml"), "-d", str(project / "domain.yml"),
-                   "--data", str(project / "data")]
+        command = [
+            str(CLI),
+            "train",
+            "--force",
+            "--quiet",
+            "--out",
+            out,
+            "-c",
+            str(project / "config.yml"),
+            "-d",
+            str(project / "domain.yml"),
+            "--data",
+            str(project / "data"),
+        ]
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=out)
         stderr = process.stderr.read() if process.stderr else b""
@@ -78,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     if project in results:
         wall, peak = results[project]
         verdict = "met" if wall < seconds and peak < megabytes else "NOT met"
-        print(f"target {project}: < {seconds:.0f} s and < {megabytes:.0f} MB: {verdict} "
-              f"({wall:.2f} s = {wall / seconds:.0%} of budget, {peak:.0f} MB = {peak / megabytes:.0%})")
+        print(
+            f"target {project}: < {seconds:.0f} s and < {megabytes:.0f} MB: {verdict} "
+            f"({wall:.2f} s = {wall / seconds:.0%} of budget, {peak:.0f} MB = {peak / megabytes:.0%})"
+        )
     return 0
 
 

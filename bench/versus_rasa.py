@@ -127,8 +127,9 @@ def run_rasa(name: str, data: NLUData, tests: list) -> tuple[list[dict], float, 
         for stale in ("models", ".rasa"):  # or Rasa restores the model, or its parts, from a cache
             shutil.rmtree(folder / stale, ignore_errors=True)
         started = time.perf_counter()
-        rasa_side.run(inside, "rasa train nlu --config config.yml --nlu nlu.yml --out models --fixed-model-name m",
-                      "train.log")
+        rasa_side.run(
+            inside, "rasa train nlu --config config.yml --nlu nlu.yml --out models --fixed-model-name m", "train.log"
+        )
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
     texts = {"texts.json": json.dumps([e.text for e in tests]), "parse.py": PARSE}
     if not (rasa_side.cached(folder, texts, "parses.json") and trained):
@@ -173,8 +174,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(machine())
     print("NLU on the same data: Rasa 3.6.21 default DIET pipeline vs botcoach; one run each (seeded)")
-    print(f"{'set':20s} {'system':9s} {'train ex':>8s} {'test ex':>7s} {'intent acc':>10s} {'macro F1':>9s} "
-          f"{'entity F1':>9s} {'train s':>8s} {'parse ms':>8s}")
+    print(
+        f"{'set':20s} {'system':9s} {'train ex':>8s} {'test ex':>7s} {'intent acc':>10s} {'macro F1':>9s} "
+        f"{'entity F1':>9s} {'train s':>8s} {'parse ms':>8s}"
+    )
     for name, splits in sets():
         if prefixes and not name.startswith(tuple(prefixes)):
             continue
@@ -182,9 +185,12 @@ def main(argv: list[str] | None = None) -> None:
             parses, tests, seconds, parse_ms = run_set(name, splits, system)
             figures = score(parses, tests)
             train_size = sum(len(data.examples) for data, _ in splits) / len(splits)
-            print(f"{name:20s} {system:9s} {train_size:8.0f} {len(tests):7d} "
-                  f"{figures['intent_accuracy']:9.2f}% {figures['intent_macro_f1']:9.2f} "
-                  f"{figures['entity_micro_f1']:9.2f} {seconds:8.1f} {parse_ms:8.2f}", flush=True)
+            print(
+                f"{name:20s} {system:9s} {train_size:8.0f} {len(tests):7d} "
+                f"{figures['intent_accuracy']:9.2f}% {figures['intent_macro_f1']:9.2f} "
+                f"{figures['entity_micro_f1']:9.2f} {seconds:8.1f} {parse_ms:8.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

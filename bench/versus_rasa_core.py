@@ -43,7 +43,8 @@ from core.training_data.story_model import Story
 
 INSIDE = Path("/tmp/botcoach-versus-rasa-core")  # the work folder as the chroot sees it
 BOT_FOLDERS = [COMPAT / name for name in ("formbot-3x", "moodbot-3x", "concertbot-3x", "initial-project-3x")] + [
-    SAMPLES / name for name in ("formbot", "concertbot", "moodbot")]
+    SAMPLES / name for name in ("formbot", "concertbot", "moodbot")
+]
 CONFIG = """recipe: default.v1
 assistant_id: botcoach-versus-rasa-core
 language: en
@@ -81,8 +82,12 @@ class Score:
     correct_actions: int = 0
 
     def __add__(self, other: Score) -> Score:
-        return Score(self.stories + other.stories, self.correct_stories + other.correct_stories,
-                     self.actions + other.actions, self.correct_actions + other.correct_actions)
+        return Score(
+            self.stories + other.stories,
+            self.correct_stories + other.correct_stories,
+            self.actions + other.actions,
+            self.correct_actions + other.correct_actions,
+        )
 
     @property
     def action_accuracy(self) -> float:
@@ -98,25 +103,35 @@ def score(report: dict) -> Score:
     recall times its support; labels that were only predicted have no support and add nothing."""
     rows = [row for label, row in report.items() if label not in AVERAGES]
     conversations = report["conversation_accuracy"]
-    return Score(conversations["total"], conversations["correct"], sum(row["support"] for row in rows),
-                 sum(round(row["recall"] * row["support"]) for row in rows))
+    return Score(
+        conversations["total"],
+        conversations["correct"],
+        sum(row["support"] for row in rows),
+        sum(round(row["recall"] * row["support"]) for row in rows),
+    )
 
 
 def leave_one_out(stories: list[Story]) -> list[tuple[list[Story], Story]]:
     """(training, held-out story) for each story in turn; rules always stay in training."""
     rules = [s for s in stories if s.is_rule]
     plain = [s for s in stories if not s.is_rule]
-    return [(plain[:i] + plain[i + 1:] + rules, held_out) for i, held_out in enumerate(plain)]
+    return [(plain[:i] + plain[i + 1 :] + rules, held_out) for i, held_out in enumerate(plain)]
 
 
 def splits(folder: Path) -> list[tuple[str, list[Split]]]:
     """(kind, splits): every story held out once, then the test stories when the bot has some."""
     stories = load_training_data([folder / "data"]).stories
-    chosen = [("held-out", [Split(f"{folder.name}-held-out-{i}", training, [held_out])
-                            for i, (training, held_out) in enumerate(leave_one_out(stories))])]
+    chosen = [
+        (
+            "held-out",
+            [
+                Split(f"{folder.name}-held-out-{i}", training, [held_out])
+                for i, (training, held_out) in enumerate(leave_one_out(stories))
+            ],
+        )
+    ]
     if (folder / "tests").is_dir():
-        chosen.append(("test stories", [Split(f"{folder.name}-tests", stories,
-                                               load_test_stories([folder / "tests"]))]))
+        chosen.append(("test stories", [Split(f"{folder.name}-tests", stories, load_test_stories([folder / "tests"]))]))
     return chosen
 
 
@@ -128,20 +143,26 @@ def run_rasa(split: Split, domain: Domain) -> tuple[dict, float, list[str]]:
     """
     inside = INSIDE / split.name
     folder = rasa_side.host_path(inside)
-    files = {"config.yml": CONFIG, "domain.yml": write_domain(domain),
-             "data/stories.yml": write_stories_yaml(split.training), "held_out.yml": write_stories_yaml(split.tests)}
+    files = {
+        "config.yml": CONFIG,
+        "domain.yml": write_domain(domain),
+        "data/stories.yml": write_stories_yaml(split.training),
+        "held_out.yml": write_stories_yaml(split.tests),
+    }
     report_file = folder / "results" / "story_report.json"
     if not rasa_side.cached(folder, files, "results/story_report.json"):
         for stale in ("models", ".rasa"):  # or Rasa restores the model, or its parts, from a cache
             shutil.rmtree(folder / stale, ignore_errors=True)
         started = time.perf_counter()
-        rasa_side.run(inside, "rasa train core --domain domain.yml --stories data --config config.yml "
-                              "--out models --fixed-model-name m", "train.log")
+        rasa_side.run(
+            inside,
+            "rasa train core --domain domain.yml --stories data --config config.yml --out models --fixed-model-name m",
+            "train.log",
+        )
         (folder / "train_seconds").write_text(f"{time.perf_counter() - started}")
         rasa_side.run(inside, "rasa test core --model models/m.tar.gz --stories held_out.yml --out results", "test.log")
     failed = (folder / "results" / "failed_test_stories.yml").read_text()
-    return (json.loads(report_file.read_text()), float((folder / "train_seconds").read_text()),
-            rasa_mistakes(failed))
+    return (json.loads(report_file.read_text()), float((folder / "train_seconds").read_text()), rasa_mistakes(failed))
 
 
 def rasa_mistakes(failed_stories: str) -> list[str]:
@@ -172,8 +193,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(machine())
     print("Dialogue policies on the same stories: Rasa 3.6.21 default policies vs botcoach; one run each (seeded)")
-    print(f"{'bot':20s} {'split':13s} {'system':9s} {'stories':>7s} {'actions':>7s} {'action acc':>10s} "
-          f"{'conv acc':>8s} {'train s':>8s}")
+    print(
+        f"{'bot':20s} {'split':13s} {'system':9s} {'stories':>7s} {'actions':>7s} {'action acc':>10s} "
+        f"{'conv acc':>8s} {'train s':>8s}"
+    )
     all_mistakes = []
     pooled: dict[tuple[str, str], Score] = {}
     for folder in BOT_FOLDERS:
@@ -197,8 +220,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _print_row(bot: str, kind: str, system: str, total: Score, seconds: str) -> None:
-    print(f"{bot:20s} {kind:13s} {system:9s} {total.stories:7d} {total.actions:7d} "
-          f"{total.action_accuracy:9.2f}% {total.conversation_accuracy:7.2f}% {seconds}", flush=True)
+    print(
+        f"{bot:20s} {kind:13s} {system:9s} {total.stories:7d} {total.actions:7d} "
+        f"{total.action_accuracy:9.2f}% {total.conversation_accuracy:7.2f}% {seconds}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

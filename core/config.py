@@ -82,14 +82,22 @@ class BotcoachConfig:
 
 PIPELINE_TEMPLATES: dict[str, list[str | dict[str, Any]]] = {
     "supervised_embeddings": [
-        "WhitespaceTokenizer", "RegexFeaturizer", "CRFEntityExtractor", "EntitySynonymMapper",
+        "WhitespaceTokenizer",
+        "RegexFeaturizer",
+        "CRFEntityExtractor",
+        "EntitySynonymMapper",
         "CountVectorsFeaturizer",
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
         "EmbeddingIntentClassifier",
     ],
     "pretrained_embeddings_spacy": [
-        "SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer", "RegexFeaturizer", "CRFEntityExtractor",
-        "EntitySynonymMapper", "SklearnIntentClassifier",
+        "SpacyNLP",
+        "SpacyTokenizer",
+        "SpacyFeaturizer",
+        "RegexFeaturizer",
+        "CRFEntityExtractor",
+        "EntitySynonymMapper",
+        "SklearnIntentClassifier",
     ],
     "pretrained_embeddings_convert": ["WhitespaceTokenizer", "ConveRTFeaturizer", "EmbeddingIntentClassifier"],
     "keyword": ["KeywordIntentClassifier"],
@@ -97,23 +105,48 @@ PIPELINE_TEMPLATES: dict[str, list[str | dict[str, Any]]] = {
 TEMPLATE_ALIASES = {"spacy_sklearn": "pretrained_embeddings_spacy", "tensorflow_embedding": "supervised_embeddings"}
 
 OLD_STYLE_NAMES = {  # Rasa 0.x names that 1.x still accepted
-    "nlp_spacy": "SpacyNLP", "nlp_mitie": "MitieNLP", "ner_spacy": "SpacyEntityExtractor",
-    "ner_mitie": "MitieEntityExtractor", "ner_crf": "CRFEntityExtractor",
-    "ner_duckling_http": "DucklingHTTPExtractor", "ner_synonyms": "EntitySynonymMapper",
-    "intent_featurizer_spacy": "SpacyFeaturizer", "intent_featurizer_mitie": "MitieFeaturizer",
-    "intent_featurizer_ngrams": "NGramFeaturizer", "intent_entity_featurizer_regex": "RegexFeaturizer",
-    "intent_featurizer_count_vectors": "CountVectorsFeaturizer", "tokenizer_mitie": "MitieTokenizer",
-    "tokenizer_spacy": "SpacyTokenizer", "tokenizer_whitespace": "WhitespaceTokenizer",
-    "tokenizer_jieba": "JiebaTokenizer", "intent_classifier_sklearn": "SklearnIntentClassifier",
-    "intent_classifier_mitie": "MitieIntentClassifier", "intent_classifier_keyword": "KeywordIntentClassifier",
+    "nlp_spacy": "SpacyNLP",
+    "nlp_mitie": "MitieNLP",
+    "ner_spacy": "SpacyEntityExtractor",
+    "ner_mitie": "MitieEntityExtractor",
+    "ner_crf": "CRFEntityExtractor",
+    "ner_duckling_http": "DucklingHTTPExtractor",
+    "ner_synonyms": "EntitySynonymMapper",
+    "intent_featurizer_spacy": "SpacyFeaturizer",
+    "intent_featurizer_mitie": "MitieFeaturizer",
+    "intent_featurizer_ngrams": "NGramFeaturizer",
+    "intent_entity_featurizer_regex": "RegexFeaturizer",
+    "intent_featurizer_count_vectors": "CountVectorsFeaturizer",
+    "tokenizer_mitie": "MitieTokenizer",
+    "tokenizer_spacy": "SpacyTokenizer",
+    "tokenizer_whitespace": "WhitespaceTokenizer",
+    "tokenizer_jieba": "JiebaTokenizer",
+    "intent_classifier_sklearn": "SklearnIntentClassifier",
+    "intent_classifier_mitie": "MitieIntentClassifier",
+    "intent_classifier_keyword": "KeywordIntentClassifier",
     "intent_classifier_tensorflow_embedding": "EmbeddingIntentClassifier",
 }
 
-PRETRAINED = {"SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer", "MitieNLP", "MitieTokenizer", "MitieFeaturizer",
-              "ConveRTTokenizer", "ConveRTFeaturizer", "LanguageModelTokenizer", "LanguageModelFeaturizer",
-              "HFTransformersNLP"}
-REPLACED_CLASSIFIERS = {"EmbeddingIntentClassifier", "SklearnIntentClassifier", "MitieIntentClassifier",
-                        "LogisticRegressionClassifier", "KeywordIntentClassifier"}
+PRETRAINED = {
+    "SpacyNLP",
+    "SpacyTokenizer",
+    "SpacyFeaturizer",
+    "MitieNLP",
+    "MitieTokenizer",
+    "MitieFeaturizer",
+    "ConveRTTokenizer",
+    "ConveRTFeaturizer",
+    "LanguageModelTokenizer",
+    "LanguageModelFeaturizer",
+    "HFTransformersNLP",
+}
+REPLACED_CLASSIFIERS = {
+    "EmbeddingIntentClassifier",
+    "SklearnIntentClassifier",
+    "MitieIntentClassifier",
+    "LogisticRegressionClassifier",
+    "KeywordIntentClassifier",
+}
 SILENT = {"LexicalSyntacticFeaturizer", "NGramFeaturizer"}
 TOP_LEVEL_KEYS = {"language", "pipeline", "policies", "recipe", "assistant_id", "data", "additional_languages"}
 
@@ -177,8 +210,10 @@ class _Reader:
         if doc.get("recipe") is not None:
             cfg.recipe = str(doc["recipe"])
             if cfg.recipe != "default.v1":
-                self.warn(self.where(doc, "recipe"), f"recipe '{cfg.recipe}' is not supported; "
-                          "only the pipeline and policies keys are read")
+                self.warn(
+                    self.where(doc, "recipe"),
+                    f"recipe '{cfg.recipe}' is not supported; only the pipeline and policies keys are read",
+                )
         for component, item, loc in self.components("pipeline"):
             self.nlu_component(component, item, loc)
         for component, item, loc in self.components("policies"):
@@ -195,23 +230,30 @@ class _Reader:
         if key == "pipeline" and isinstance(value, str):
             name = TEMPLATE_ALIASES.get(value, value)
             if name not in PIPELINE_TEMPLATES:
-                raise DataError(f"unknown pipeline template '{value}'", key_loc,
-                                f"use one of {', '.join(PIPELINE_TEMPLATES)} or list the components")
+                raise DataError(
+                    f"unknown pipeline template '{value}'",
+                    key_loc,
+                    f"use one of {', '.join(PIPELINE_TEMPLATES)} or list the components",
+                )
             self.note(key_loc, f"pipeline template '{value}' expanded to its components")
             items: list[Any] = [c if isinstance(c, dict) else {"name": c} for c in PIPELINE_TEMPLATES[name]]
             return [(self.canonical(i["name"], key_loc), i, key_loc) for i in items]
         if not isinstance(value, list):
-            raise DataError(f"'{key}' must be a list of components, not a {type(value).__name__}", key_loc,
-                            f"write each component as '- name: ComponentName' under '{key}:'"
-                            + (" or give a template name" if key == "pipeline" else ""))
+            raise DataError(
+                f"'{key}' must be a list of components, not a {type(value).__name__}",
+                key_loc,
+                f"write each component as '- name: ComponentName' under '{key}:'"
+                + (" or give a template name" if key == "pipeline" else ""),
+            )
         found = []
         for index, item in enumerate(value):
             loc = self.where(value, index)
             if isinstance(item, str):
                 item = {"name": item}
             if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
-                raise DataError(f"{key} entry {index + 1} has no component name", loc,
-                                "write it as '- name: ComponentName'")
+                raise DataError(
+                    f"{key} entry {index + 1} has no component name", loc, "write it as '- name: ComponentName'"
+                )
             found.append((self.canonical(item["name"], loc), item, loc))
         return found
 
@@ -227,8 +269,11 @@ class _Reader:
         return name
 
     def unknown(self, name: str, loc: Location, kind: str) -> None:
-        self.warn(loc, f"unknown {kind} '{name}' in {loc.file or 'config'} line {loc.line} is ignored "
-                       f"(botcoach runs its own models and does not load custom code from config.yml)")
+        self.warn(
+            loc,
+            f"unknown {kind} '{name}' in {loc.file or 'config'} line {loc.line} is ignored "
+            f"(botcoach runs its own models and does not load custom code from config.yml)",
+        )
 
     # -- NLU pipeline ----------------------------------------------------------------------------
     def nlu_component(self, name: str, item: dict, loc: Location) -> None:
@@ -255,8 +300,11 @@ class _Reader:
         if (case := self.param(item, "case_sensitive", bool)) is not None:
             self.nlu.case_sensitive = case
         if name == "JiebaTokenizer":
-            self.warn(loc, "JiebaTokenizer is not supported: botcoach splits words on spaces and punctuation, "
-                           "so Chinese text relies on character n-grams")
+            self.warn(
+                loc,
+                "JiebaTokenizer is not supported: botcoach splits words on spaces and punctuation, "
+                "so Chinese text relies on character n-grams",
+            )
 
     def regex_featurizer(self, name: str, item: dict, loc: Location) -> None:
         self.nlu.use_regex_features = self.param(item, "use_regexes", bool) is not False
@@ -275,15 +323,19 @@ class _Reader:
             default_low, default_high = self.nlu.char_ngram_range
             low, high = low or min(default_low, high or default_low), high or max(default_high, low or 0)
             if low > high:
-                raise DataError(f"min_ngram {low} is larger than max_ngram {high}", loc,
-                                "make min_ngram at most max_ngram")
+                raise DataError(
+                    f"min_ngram {low} is larger than max_ngram {high}", loc, "make min_ngram at most max_ngram"
+                )
             self.nlu.char_ngram_range = (low, high)
         elif analyzer == "word":
             if high is not None:
                 self.nlu.word_ngram_max = high
         else:
-            raise DataError(f"CountVectorsFeaturizer analyzer must be word, char or char_wb, not '{analyzer}'",
-                            self.where(item, "analyzer"), "use analyzer: word or analyzer: char_wb")
+            raise DataError(
+                f"CountVectorsFeaturizer analyzer must be word, char or char_wb, not '{analyzer}'",
+                self.where(item, "analyzer"),
+                "use analyzer: word or analyzer: char_wb",
+            )
         if self.param(item, "lowercase", bool) is False:
             self.nlu.case_sensitive = True
 
@@ -292,8 +344,9 @@ class _Reader:
         n = self.nlu
         n.epochs = self.param(item, "epochs", int, 1) or n.epochs
         n.learning_rate = self.param(item, "learning_rate", float, 0.0) or n.learning_rate
-        n.embedding_size = (self.param(item, "embedding_dimension", int, 1)
-                            or self.param(item, "embed_dim", int, 1) or n.embedding_size)
+        n.embedding_size = (
+            self.param(item, "embedding_dimension", int, 1) or self.param(item, "embed_dim", int, 1) or n.embedding_size
+        )
         sizes = item.get("hidden_layers_sizes") or {}
         text_sizes = sizes.get("text") if isinstance(sizes, dict) else None
         text_sizes = text_sizes or item.get("hidden_layers_sizes_a")
@@ -319,14 +372,21 @@ class _Reader:
             self.note(loc, f"{name}: entities are extracted by botcoach's own model from your examples")
 
     def unsupported_extractor(self, name: str, item: dict, loc: Location) -> None:
-        what = ("Duckling entities (numbers, dates, amounts...)" if "Duckling" in name
-                else "spaCy's pretrained entities (PERSON, GPE...)")
-        self.warn(loc, f"{name} is not supported: {what} are not extracted; "
-                       "annotate such entities in your NLU examples so botcoach can learn them")
+        what = (
+            "Duckling entities (numbers, dates, amounts...)"
+            if "Duckling" in name
+            else "spaCy's pretrained entities (PERSON, GPE...)"
+        )
+        self.warn(
+            loc,
+            f"{name} is not supported: {what} are not extracted; "
+            "annotate such entities in your NLU examples so botcoach can learn them",
+        )
 
     def switch_on(self, name: str, item: dict, loc: Location) -> None:
-        setattr(self.nlu, {"EntitySynonymMapper": "use_synonyms", "ResponseSelector": "use_response_selector"}[name],
-                True)
+        setattr(
+            self.nlu, {"EntitySynonymMapper": "use_synonyms", "ResponseSelector": "use_response_selector"}[name], True
+        )
 
     def nothing(self, name: str, item: dict, loc: Location) -> None:
         """Components whose work botcoach's own featurizer already does."""
@@ -344,8 +404,10 @@ class _Reader:
         if (history := self.param(item, "max_history", int, 1)) is not None:
             self.max_histories.append(history)
         elif "max_history" in item and name in ("TEDPolicy", "KerasPolicy", "EmbeddingPolicy"):
-            self.note(self.where(item, "max_history"),
-                      f"max_history: null (whole dialogue) is read as {self.pol.max_history} turns")
+            self.note(
+                self.where(item, "max_history"),
+                f"max_history: null (whole dialogue) is read as {self.pol.max_history} turns",
+            )
         handler(self, name, item, loc)
 
     def memoization(self, name: str, item: dict, loc: Location) -> None:
@@ -366,8 +428,11 @@ class _Reader:
 
     def legacy_rules(self, name: str, item: dict, loc: Location) -> None:
         self.pol.rules = True
-        what = "forms are run by botcoach's form loop" if name == "FormPolicy" else \
-            "intent triggers from the domain are applied as rules"
+        what = (
+            "forms are run by botcoach's form loop"
+            if name == "FormPolicy"
+            else "intent triggers from the domain are applied as rules"
+        )
         self.note(loc, f"{name} (Rasa 1.x): {what}")
 
     def ted(self, name: str, item: dict, loc: Location) -> None:
@@ -390,8 +455,7 @@ class _Reader:
         p.core_fallback_threshold = 0.3 if core is None else core
         core_action = self.param(item, "fallback_core_action_name" if two_stage else "fallback_action_name", str)
         p.core_fallback_action = core_action or "action_default_fallback"
-        p.nlu_fallback_action = ("action_two_stage_fallback" if two_stage
-                                 else p.core_fallback_action)
+        p.nlu_fallback_action = "action_two_stage_fallback" if two_stage else p.core_fallback_action
         p.enable_fallback_prediction = True
 
     def unexpected_intent(self, name: str, item: dict, loc: Location) -> None:
@@ -401,15 +465,27 @@ class _Reader:
         if self.max_histories:
             self.pol.max_history = max(self.max_histories)
             if len(set(self.max_histories)) > 1:
-                self.note(Location(self.file), f"policies set different max_history values "
-                          f"{sorted(set(self.max_histories))}; botcoach uses {self.pol.max_history} for all")
+                self.note(
+                    Location(self.file),
+                    f"policies set different max_history values "
+                    f"{sorted(set(self.max_histories))}; botcoach uses {self.pol.max_history} for all",
+                )
 
 
 Handler = Callable[[_Reader, str, dict, Location], None]
 NLU_HANDLERS: dict[str, Handler] = {  # later keys override: specific handlers win
     **{name: _Reader.nothing for name in PRETRAINED | SILENT | REPLACED_CLASSIFIERS},
-    **{name: _Reader.tokenizer for name in ("WhitespaceTokenizer", "SpacyTokenizer", "MitieTokenizer",
-                                            "JiebaTokenizer", "ConveRTTokenizer", "LanguageModelTokenizer")},
+    **{
+        name: _Reader.tokenizer
+        for name in (
+            "WhitespaceTokenizer",
+            "SpacyTokenizer",
+            "MitieTokenizer",
+            "JiebaTokenizer",
+            "ConveRTTokenizer",
+            "LanguageModelTokenizer",
+        )
+    },
     "RegexFeaturizer": _Reader.regex_featurizer,
     "RegexEntityExtractor": _Reader.regex_extractor,
     "CountVectorsFeaturizer": _Reader.count_vectors,
@@ -447,9 +523,11 @@ def read_config(text: str, file: str | Path | None = None) -> BotcoachConfig:
     if doc is None:
         return BotcoachConfig(file=name)
     if not isinstance(doc, dict):
-        raise DataError(f"a config file must be a mapping of keys, not a {type(doc).__name__}",
-                        location_of(doc, None, name) if hasattr(doc, "lc") else Location(name, 1),
-                        "start with 'language: en', then 'pipeline:' and 'policies:'")
+        raise DataError(
+            f"a config file must be a mapping of keys, not a {type(doc).__name__}",
+            location_of(doc, None, name) if hasattr(doc, "lc") else Location(name, 1),
+            "start with 'language: en', then 'pipeline:' and 'policies:'",
+        )
     return _Reader(doc, name).read()
 
 

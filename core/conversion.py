@@ -61,8 +61,7 @@ def _convert_file(kind: str, path: Path, fmt: str) -> str:
         rules = [s for s in stories if s.is_rule]
         if rules:
             raise DataError(
-                f"{len(rules)} rule(s) cannot be written in Markdown: Rasa 1.x has no rules "
-                f"(first: {rules[0].name!r})",
+                f"{len(rules)} rule(s) cannot be written in Markdown: Rasa 1.x has no rules (first: {rules[0].name!r})",
                 rules[0].location or Location(path),
                 "keep rules in YAML, or convert only the stories",
             )

@@ -53,11 +53,18 @@ class Fingerprint:
 
     def nlu_matches(self, other: Fingerprint) -> bool:
         return bool(self.nlu_data) and (self.version, self.nlu_config, self.nlu_data) == (
-            other.version, other.nlu_config, other.nlu_data)
+            other.version,
+            other.nlu_config,
+            other.nlu_data,
+        )
 
     def core_matches(self, other: Fingerprint) -> bool:
         return bool(self.core_config) and (self.version, self.core_config, self.domain_core, self.stories) == (
-            other.version, other.core_config, other.domain_core, other.stories)
+            other.version,
+            other.core_config,
+            other.domain_core,
+            other.stories,
+        )
 
 
 def digest(value: Any) -> str:
@@ -73,8 +80,11 @@ def files_digest(paths: list[Path], extra: Any = None) -> str:
         try:
             h.update(hashlib.sha256(Path(path).read_bytes()).digest())
         except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc.strerror or exc}", Location(path),
-                            "check that the file exists and is readable") from exc
+            raise DataError(
+                f"cannot read {path}: {exc.strerror or exc}",
+                Location(path),
+                "check that the file exists and is readable",
+            ) from exc
     if extra is not None:
         h.update(digest(extra).encode())
     return h.hexdigest()

@@ -51,6 +51,7 @@ class TrainedModel:
 
 # ---- to and from archive contents ---------------------------------------------------------------
 
+
 def nlu_components(interpreter: Interpreter) -> dict[str, ComponentState]:
     meta, tensors = interpreter.to_state()
     return {NLU_COMPONENT: ComponentState("nlu", meta, tensors)}
@@ -94,8 +95,7 @@ def _summary(component: ComponentState) -> dict[str, Any]:
     return {"policies": [p.get("policy") for p in meta.get("policies", []) if isinstance(p, dict)]}
 
 
-def save_model(model: TrainedModel, path: str | Path,
-               components: dict[str, ComponentState] | None = None) -> Path:
+def save_model(model: TrainedModel, path: str | Path, components: dict[str, ComponentState] | None = None) -> Path:
     model.path = write_archive(path, model_contents(model, components))
     return model.path
 
@@ -111,8 +111,9 @@ def load_model(path: str | Path | None) -> TrainedModel:
     except BotcoachError as exc:
         raise ModelError(f"{archive}: the stored model cannot be used: {exc.message}", hint=TRAIN_HINT) from exc
     except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
-        raise ModelError(f"{archive}: the stored model does not fit this botcoach "
-                         f"({type(exc).__name__}: {exc})", hint=TRAIN_HINT) from exc
+        raise ModelError(
+            f"{archive}: the stored model does not fit this botcoach ({type(exc).__name__}: {exc})", hint=TRAIN_HINT
+        ) from exc
 
 
 def model_from_contents(contents: ArchiveContents, archive: Path | None = None) -> TrainedModel:
@@ -149,6 +150,7 @@ def ensemble_from_component(component: ComponentState) -> PolicyEnsemble:
 
 
 # ---- the resolved config as JSON ----------------------------------------------------------------
+
 
 def config_to_dict(config: BotcoachConfig) -> dict[str, Any]:
     return asdict(config)

@@ -62,6 +62,7 @@ class ArchiveContents:
 
 # ---- names and lookup --------------------------------------------------------------------------
 
+
 def new_archive_path(out_dir: str | Path, fixed_name: str | None = None, now: datetime | None = None) -> Path:
     """`<out>/<fixed_name>.tar.gz`, or `<out>/<YYYYMMDD-HHMMSS>.tar.gz` made unique with `-2`, `-3`..."""
     out_dir = Path(out_dir)
@@ -93,14 +94,16 @@ def resolve_model_path(path: str | Path | None) -> Path:
     if path.is_dir():
         found = newest_archive(path)
         if found is None:
-            raise ModelError(f"no model archive (*{ARCHIVE_SUFFIX}) in {path}",
-                             hint=f"{TRAIN_HINT}, or pass -m path/to/model{ARCHIVE_SUFFIX}")
+            raise ModelError(
+                f"no model archive (*{ARCHIVE_SUFFIX}) in {path}",
+                hint=f"{TRAIN_HINT}, or pass -m path/to/model{ARCHIVE_SUFFIX}",
+            )
         return found
-    raise ModelError(f"model not found: {path}",
-                     hint=f"pass an existing archive or folder with -m, or {TRAIN_HINT}")
+    raise ModelError(f"model not found: {path}", hint=f"pass an existing archive or folder with -m, or {TRAIN_HINT}")
 
 
 # ---- writing -----------------------------------------------------------------------------------
+
 
 def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
     """Write the archive atomically: a temp file beside `path`, fsync, then rename."""
@@ -119,8 +122,9 @@ def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise ModelError(f"cannot write the model to {path}: {exc.strerror or exc}",
-                         hint="choose a writable folder with --out") from exc
+        raise ModelError(
+            f"cannot write the model to {path}: {exc.strerror or exc}", hint="choose a writable folder with --out"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             with tarfile.open(fileobj=handle, mode="w:gz", compresslevel=_compress_level(files)) as tar:
@@ -134,8 +138,10 @@ def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ModelError(f"cannot write the model to {path}: {exc.strerror or exc}",
-                         hint="free some disk space or choose another folder with --out") from exc
+        raise ModelError(
+            f"cannot write the model to {path}: {exc.strerror or exc}",
+            hint="free some disk space or choose another folder with --out",
+        ) from exc
     return path
 
 
@@ -157,8 +163,13 @@ def _metadata_with_components(contents: ArchiveContents) -> dict[str, Any]:
     metadata = dict(contents.metadata)
     metadata["format"] = ARCHIVE_FORMAT
     metadata["components"] = {
-        name: {"kind": c.kind, "meta": _member(name, "meta.json"), "tensors": _member(name, "tensors.pt"),
-               "tensor_count": len(c.tensors), "numpy": sorted(k for k, v in c.tensors.items() if _is_numpy(v))}
+        name: {
+            "kind": c.kind,
+            "meta": _member(name, "meta.json"),
+            "tensors": _member(name, "tensors.pt"),
+            "tensor_count": len(c.tensors),
+            "numpy": sorted(k for k, v in c.tensors.items() if _is_numpy(v)),
+        }
         for name, c in contents.components.items()
     }
     return metadata
@@ -188,6 +199,7 @@ def _tensor_bytes(tensors: dict[str, Any]) -> bytes:
 
 # ---- reading -----------------------------------------------------------------------------------
 
+
 def read_archive(path: str | Path) -> ArchiveContents:
     """Check, extract into a temporary folder and read an archive; ModelError when unsafe or broken."""
     path = Path(path)
@@ -198,8 +210,10 @@ def read_archive(path: str | Path) -> ArchiveContents:
         if not isinstance(metadata, dict):
             raise _broken(path, f"{METADATA_FILE} is not a JSON object")
         if not isinstance(metadata.get("format"), int) or metadata["format"] > ARCHIVE_FORMAT:
-            raise ModelError(f"{path}: archive format {metadata.get('format')!r} is not one this botcoach reads",
-                             hint=f"update botcoach, or {TRAIN_HINT}")
+            raise ModelError(
+                f"{path}: archive format {metadata.get('format')!r} is not one this botcoach reads",
+                hint=f"update botcoach, or {TRAIN_HINT}",
+            )
         components = {}
         listed = metadata.get("components") or {}
         if not isinstance(listed, dict):
@@ -271,9 +285,10 @@ def _check_member(archive: Path, member: tarfile.TarInfo, root: Path) -> None:
     elif not (root / name).resolve().is_relative_to(root):
         unsafe = "a path outside the archive's folder"
     if unsafe:
-        raise ModelError(f"{archive}: refused to unpack: member {name!r} is {unsafe}",
-                         hint="this archive was not written by botcoach or was tampered with; "
-                              f"delete it and {TRAIN_HINT}")
+        raise ModelError(
+            f"{archive}: refused to unpack: member {name!r} is {unsafe}",
+            hint=f"this archive was not written by botcoach or was tampered with; delete it and {TRAIN_HINT}",
+        )
 
 
 def _member_of(archive: Path, component: str, file: str) -> str:
@@ -311,14 +326,14 @@ def _read_tensors(archive: Path, target: Path, member: str) -> dict[str, Any]:
     try:
         tensors = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, ...: all mean "refused"
-        raise ModelError(f"{archive}: refused to load {member}: it is not a plain file of tensors "
-                         f"({type(exc).__name__})",
-                         hint=f"the archive was tampered with or damaged; delete it and {TRAIN_HINT}") from exc
+        raise ModelError(
+            f"{archive}: refused to load {member}: it is not a plain file of tensors ({type(exc).__name__})",
+            hint=f"the archive was tampered with or damaged; delete it and {TRAIN_HINT}",
+        ) from exc
     if not isinstance(tensors, dict):
         raise _broken(archive, f"{member} does not hold a dict of tensors")
     return tensors
 
 
 def _broken(archive: Path, what: str) -> ModelError:
-    return ModelError(f"model archive {archive} is damaged: {what}",
-                      hint=f"delete it and {TRAIN_HINT}")
+    return ModelError(f"model archive {archive} is damaged: {what}", hint=f"delete it and {TRAIN_HINT}")

@@ -35,8 +35,14 @@ class _Adam:
 class AdamW(_Adam):
     """Adam with decoupled weight decay."""
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.01):
+    def __init__(
+        self,
+        params: Iterable[torch.nn.Parameter],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ):
         super().__init__(params, lr, betas, eps)
         self.weight_decay = weight_decay
         self.steps = 0
@@ -57,9 +63,9 @@ class AdamW(_Adam):
         torch._foreach_lerp_(avg, grads, 1.0 - beta1)
         torch._foreach_mul_(avg_sq, beta2)
         torch._foreach_addcmul_(avg_sq, grads, grads, 1.0 - beta2)
-        step_size = self.lr / (1.0 - beta1 ** self.steps)
+        step_size = self.lr / (1.0 - beta1**self.steps)
         denominator = torch._foreach_sqrt(avg_sq)
-        torch._foreach_div_(denominator, math.sqrt(1.0 - beta2 ** self.steps))
+        torch._foreach_div_(denominator, math.sqrt(1.0 - beta2**self.steps))
         torch._foreach_add_(denominator, self.eps)
         torch._foreach_addcdiv_(params, avg, denominator, -step_size)
 
@@ -67,8 +73,13 @@ class AdamW(_Adam):
 class RowAdam(_Adam):
     """Lazy Adam for parameters with sparse (row) gradients, the update of torch's SparseAdam."""
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8):
+    def __init__(
+        self,
+        params: Iterable[torch.nn.Parameter],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         super().__init__(params, lr, betas, eps)
         self.steps = [0] * len(self.params)  # per table: a table without gradient this step keeps its count
 

@@ -48,14 +48,14 @@ StoryStyle = Literal["1.x", "3.x"]
 ExportFormat = Literal["md", "yaml"]
 # Events with a story line of their own (Markdown `- name`); everything else is not a story step.
 _PLAIN_EVENTS: dict[type[Event], str] = {
-    AllSlotsReset: "reset_slots", ConversationPaused: "pause", ConversationResumed: "resume",
+    AllSlotsReset: "reset_slots",
+    ConversationPaused: "pause",
+    ConversationResumed: "resume",
 }
 _NOT_STORY_ACTIONS = (ACTION_LISTEN, ACTION_SESSION_START)
 
 
-def tracker_to_story(
-    tracker: DialogueStateTracker, name: str, style: StoryStyle = "3.x", e2e: bool = False
-) -> Story:
+def tracker_to_story(tracker: DialogueStateTracker, name: str, style: StoryStyle = "3.x", e2e: bool = False) -> Story:
     """The conversation as a story; `e2e` keeps the user's text (and entity positions)."""
     events = tracker.applied_events(collapse_loops=False)
     steps = _form_prefixed_steps(events, e2e) if style == "1.x" else _plain_steps(events, e2e)

@@ -78,8 +78,12 @@ class TrainResult:
     seconds: float = 0.0
 
 
-def load_project(config_path: str | Path | None, domain_path: str | Path | None,
-                 data_paths: list[str | Path], subcommand: str | None = None) -> Project:
+def load_project(
+    config_path: str | Path | None,
+    domain_path: str | Path | None,
+    data_paths: list[str | Path],
+    subcommand: str | None = None,
+) -> Project:
     """Read config and data, and the domain when the dialogue half will be trained: `train nlu`
     and a `train` whose data has no stories need none."""
     config = load_config(config_path)
@@ -96,18 +100,24 @@ def parts_to_train(project: Project, subcommand: str | None) -> tuple[str, ...]:
     files = ", ".join(str(p) for p in project.data.nlu_files + project.data.story_files) or "none"
     if subcommand == "nlu":
         if not has_nlu:
-            raise DataError("no NLU training examples found", hint=f"data files read: {files}; "
-                            "pass the NLU files with --nlu, e.g. data/nlu.yml")
+            raise DataError(
+                "no NLU training examples found",
+                hint=f"data files read: {files}; pass the NLU files with --nlu, e.g. data/nlu.yml",
+            )
         return ("nlu",)
     if subcommand == "core" or (not has_nlu and has_stories):
         if not has_stories:
-            raise DataError("no stories or rules found", hint=f"data files read: {files}; "
-                            "pass the story files with --stories, e.g. data/stories.yml")
+            raise DataError(
+                "no stories or rules found",
+                hint=f"data files read: {files}; pass the story files with --stories, e.g. data/stories.yml",
+            )
         _require_domain(project)
         return ("core",)
     if not has_nlu:
-        raise DataError("no training data found (neither NLU examples nor stories)",
-                        hint=f"data files read: {files}; pass your data folder with --data")
+        raise DataError(
+            "no training data found (neither NLU examples nor stories)",
+            hint=f"data files read: {files}; pass your data folder with --data",
+        )
     if not has_stories:
         return ("nlu",)
     _require_domain(project)
@@ -119,22 +129,36 @@ def _require_domain(project: Project) -> None:
         raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
 
 
-def train(project: Project, parts: tuple[str, ...], out_dir: str | Path, *, fixed_name: str | None = None,
-          force: bool = False, observer: TrainingObserver | None = None) -> TrainResult:
+def train(
+    project: Project,
+    parts: tuple[str, ...],
+    out_dir: str | Path,
+    *,
+    fixed_name: str | None = None,
+    force: bool = False,
+    observer: TrainingObserver | None = None,
+) -> TrainResult:
     """Train `parts` (see `parts_to_train`) and write the archive into `out_dir`."""
     started = time.perf_counter()
     observer = observer or TrainingObserver()
-    fingerprint = project_fingerprint(project.config, project.domain if "core" in parts else None,
-                                      project.data.nlu_files, project.data.story_files,
-                                      project.lookups(), parts)
+    fingerprint = project_fingerprint(
+        project.config,
+        project.domain if "core" in parts else None,
+        project.data.nlu_files,
+        project.data.story_files,
+        project.lookups(),
+        parts,
+    )
     previous = None if force else _previous(out_dir)
     copyable = _copyable_parts(previous, fingerprint, parts)
     target = new_archive_path(out_dir, fixed_name)
-    if previous is not None and set(copyable) == set(parts) == set(previous[1].get("parts", [])) \
-            and Fingerprint.from_dict(previous[1].get("fingerprint")).domain == fingerprint.domain \
-            and (fixed_name is None or target.resolve() == previous[0].resolve()):
-        return TrainResult(previous[0], None, reused=True, copied=list(parts),
-                           seconds=time.perf_counter() - started)
+    if (
+        previous is not None
+        and set(copyable) == set(parts) == set(previous[1].get("parts", []))
+        and Fingerprint.from_dict(previous[1].get("fingerprint")).domain == fingerprint.domain
+        and (fixed_name is None or target.resolve() == previous[0].resolve())
+    ):
+        return TrainResult(previous[0], None, reused=True, copied=list(parts), seconds=time.perf_counter() - started)
 
     model = TrainedModel(project.config, project.domain if "core" in parts else None, fingerprint=fingerprint)
     components = _old_states(previous, copyable)
@@ -152,8 +176,13 @@ def train(project: Project, parts: tuple[str, ...], out_dir: str | Path, *, fixe
             model.ensemble = train_core(project, observer)
             components.update(core_components(model.ensemble))
     save_model(model, target, components)
-    return TrainResult(target, model, trained=[p for p in parts if p not in copied], copied=copied,
-                       seconds=time.perf_counter() - started)
+    return TrainResult(
+        target,
+        model,
+        trained=[p for p in parts if p not in copied],
+        copied=copied,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _old_states(previous: tuple[Path, dict] | None, parts: list[str]) -> dict[str, ComponentState]:
@@ -178,8 +207,7 @@ def _previous(out_dir: str | Path) -> tuple[Path, dict] | None:
         return None
 
 
-def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint,
-                    parts: tuple[str, ...]) -> list[str]:
+def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint, parts: tuple[str, ...]) -> list[str]:
     if previous is None:
         return []
     old_parts = previous[1].get("parts") or []
@@ -189,6 +217,7 @@ def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint
 
 
 # ---- the two halves -----------------------------------------------------------------------------
+
 
 def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
     """The NLU model's settings from the resolved config (architecture sizes stay the model's).
@@ -200,12 +229,19 @@ def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
 
     low, high = nlu.char_ngram_range
     return NLUModelConfig(
-        epochs=min(nlu.epochs, NLUModelConfig.epochs), seed=nlu.seed,
-        word_ngram_max=nlu.word_ngram_max, char_ngram_min=low, char_ngram_max=high,
-        use_regex_features=nlu.use_regex_features, use_lookup_features=nlu.use_lookup_features,
-        case_sensitive=nlu.case_sensitive, hidden_dim=nlu.hidden_size,
-        extract_entities=nlu.extract_entities, use_synonyms=nlu.use_synonyms,
-        fallback_threshold=nlu.fallback_threshold, ambiguity_threshold=nlu.ambiguity_threshold,
+        epochs=min(nlu.epochs, NLUModelConfig.epochs),
+        seed=nlu.seed,
+        word_ngram_max=nlu.word_ngram_max,
+        char_ngram_min=low,
+        char_ngram_max=high,
+        use_regex_features=nlu.use_regex_features,
+        use_lookup_features=nlu.use_lookup_features,
+        case_sensitive=nlu.case_sensitive,
+        hidden_dim=nlu.hidden_size,
+        extract_entities=nlu.extract_entities,
+        use_synonyms=nlu.use_synonyms,
+        fallback_threshold=nlu.fallback_threshold,
+        ambiguity_threshold=nlu.ambiguity_threshold,
     )
 
 
@@ -214,8 +250,9 @@ def train_nlu(project: Project, observer: TrainingObserver):
 
     config = nlu_model_config(project.config.nlu)
     observer.stage("NLU", config.epochs)
-    interpreter = Interpreter.train(project.data.nlu, config,
-                                    on_epoch=lambda e, total, loss: observer.epoch("NLU", e, total, loss))
+    interpreter = Interpreter.train(
+        project.data.nlu, config, on_epoch=lambda e, total, loss: observer.epoch("NLU", e, total, loss)
+    )
     observer.done("NLU")
     return interpreter
 
@@ -227,8 +264,7 @@ def train_core(project: Project, observer: TrainingObserver):
     if domain is None:
         raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
     warnings: list[str] = []
-    trackers = training_trackers(project.data.stories, domain, seed=project.config.policies.seed,
-                                 warnings=warnings)
+    trackers = training_trackers(project.data.stories, domain, seed=project.config.policies.seed, warnings=warnings)
     for warning in warnings:
         observer.warning(warning)
     ensemble = build_ensemble(project.config.policies, observer)
@@ -258,8 +294,9 @@ def build_ensemble(config: PolicyConfig, observer: TrainingObserver | None = Non
         from core.policies.rules import RulePolicy
 
         policies.append(RulePolicy(config))
-    return PolicyEnsemble(policies, config.core_fallback_threshold, config.core_fallback_action,
-                          config.enable_fallback_prediction)
+    return PolicyEnsemble(
+        policies, config.core_fallback_threshold, config.core_fallback_action, config.enable_fallback_prediction
+    )
 
 
 def with_epochs(config: BotcoachConfig, nlu_epochs: int | None = None, ted_epochs: int | None = None) -> BotcoachConfig:

@@ -16,7 +16,12 @@ from core.domain.items import RESPONSE_CONTENT_KEYS
 from core.errors import Location
 from core.training_data.loader import TrainingData
 from core.training_data.story_model import (
-    ActionStep, ActiveLoopStep, OrStep, SlotStep, Story, UserStep,
+    ActionStep,
+    ActiveLoopStep,
+    OrStep,
+    SlotStep,
+    Story,
+    UserStep,
 )
 
 
@@ -160,34 +165,50 @@ def _check_stories(domain: Domain, stories: list[Story], report: Report) -> None
                 intent = _base_intent(step.intent)
                 used_intents.add(intent)
                 if intent not in domain.intents and intent not in DEFAULT_INTENTS:
-                    report.error(f"the intent '{intent}' used in {what} is not in the domain", where,
-                                 f"add '{intent}' under `intents:` in the domain, or fix the story")
+                    report.error(
+                        f"the intent '{intent}' used in {what} is not in the domain",
+                        where,
+                        f"add '{intent}' under `intents:` in the domain, or fix the story",
+                    )
                 for entity in step.entities:
                     if entity.get("entity") not in domain.entities:
-                        report.error(f"the entity '{entity.get('entity')}' used in {what} is not in the domain",
-                                     where, "add it under `entities:` in the domain")
+                        report.error(
+                            f"the entity '{entity.get('entity')}' used in {what} is not in the domain",
+                            where,
+                            "add it under `entities:` in the domain",
+                        )
             elif isinstance(step, ActionStep) and step.name:
                 used_actions.add(step.name)
                 if step.name not in actions:
                     kind = "response" if step.name.startswith("utter_") else "action"
                     report.error(
-                        f"the {kind} '{step.name}' used in {what} is not in the domain", where,
-                        f"add a response '{step.name}' under `responses:`" if kind == "response"
+                        f"the {kind} '{step.name}' used in {what} is not in the domain",
+                        where,
+                        f"add a response '{step.name}' under `responses:`"
+                        if kind == "response"
                         else f"add '{step.name}' under `actions:` in the domain",
                     )
             elif isinstance(step, SlotStep):
                 for slot in step.slots:
                     if slot not in slots:
-                        report.error(f"the slot '{slot}' used in {what} is not in the domain", where,
-                                     f"add '{slot}' under `slots:` in the domain")
+                        report.error(
+                            f"the slot '{slot}' used in {what} is not in the domain",
+                            where,
+                            f"add '{slot}' under `slots:` in the domain",
+                        )
             elif isinstance(step, ActiveLoopStep) and step.name and step.name not in domain.forms:
                 if step.name not in actions:
-                    report.error(f"the form '{step.name}' used in {what} is not in the domain", where,
-                                 f"add '{step.name}' under `forms:` in the domain")
+                    report.error(
+                        f"the form '{step.name}' used in {what} is not in the domain",
+                        where,
+                        f"add '{step.name}' under `forms:` in the domain",
+                    )
     for utterance in domain.utterance_actions:
         if utterance not in used_actions and not _used_implicitly(utterance, domain):
-            report.warning(f"the response '{utterance}' is not used in any story or rule",
-                           domain.sources.get(("responses", utterance)))
+            report.warning(
+                f"the response '{utterance}' is not used in any story or rule",
+                domain.sources.get(("responses", utterance)),
+            )
 
 
 # Responses that built-in actions say on their own.

@@ -34,9 +34,7 @@ def read_text(path: str | Path) -> str:
     except FileNotFoundError:
         raise DataError(f"file not found: {path}", Location(path), "check the path") from None
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"not UTF-8 text (byte {exc.start})", Location(path), "save the file as UTF-8"
-        ) from None
+        raise DataError(f"not UTF-8 text (byte {exc.start})", Location(path), "save the file as UTF-8") from None
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", Location(path), "check permissions") from None
 
@@ -57,8 +55,11 @@ def load_yaml(text: str, file: str | Path | None = None) -> Any:
     except YAMLError as exc:
         raise DataError(f"malformed YAML: {exc}", Location(file), "fix the YAML syntax") from None
     except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
-        raise DataError(f"YAML cannot be read: {exc.__class__.__name__}", Location(file),
-                        "simplify the file: it nests too deeply or holds a number too long") from None
+        raise DataError(
+            f"YAML cannot be read: {exc.__class__.__name__}",
+            Location(file),
+            "simplify the file: it nests too deeply or holds a number too long",
+        ) from None
 
 
 def load_yaml_file(path: str | Path) -> Any:

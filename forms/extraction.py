@@ -20,8 +20,9 @@ from core.tracker import DialogueStateTracker
 FROM_TRIGGER_INTENT = "from_trigger_intent"
 
 
-def conditions_hold(mapping: dict[str, Any], tracker: DialogueStateTracker, slot: str,
-                    ignore_rejection: bool = False) -> bool:
+def conditions_hold(
+    mapping: dict[str, Any], tracker: DialogueStateTracker, slot: str, ignore_rejection: bool = False
+) -> bool:
     """Rasa 3: no conditions, or one naming the active loop (and, if given, the requested slot).
 
     While the loop stands rejected for the slot it asks for, its conditioned mappings do not
@@ -147,6 +148,12 @@ class FormAwareExtractSlots(ExtractSlotsAction):
 
 
 __all__ = [
-    "FormAwareExtractSlots", "conditions_hold", "extract_slots", "extraction_events", "intent_is_desired",
-    "mapped_values", "slots_set_since_user", "value_before_user",
+    "FormAwareExtractSlots",
+    "conditions_hold",
+    "extract_slots",
+    "extraction_events",
+    "intent_is_desired",
+    "mapped_values",
+    "slots_set_since_user",
+    "value_before_user",
 ]

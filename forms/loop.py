@@ -18,7 +18,16 @@ from typing import Any
 
 from core.domain import REQUESTED_SLOT, Domain
 from core.errors import BotcoachError
-from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, BotUttered, Event, FollowupAction, Form, SlotSet
+from core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    FollowupAction,
+    Form,
+    SlotSet,
+)
 from core.runtime.actions import Action, ActionContext, ActionRejected
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from forms.extraction import extract_slots, slots_set_since_user, value_before_user
@@ -59,7 +68,9 @@ class FormLoopAction(Action):
 
     # -- activation and answers -------------------------------------------------------------
 
-    async def _activate(self, tracker: DialogueStateTracker, so_far: list[Event], context: ActionContext) -> list[Event]:
+    async def _activate(
+        self, tracker: DialogueStateTracker, so_far: list[Event], context: ActionContext
+    ) -> list[Event]:
         """Slots filled before the form started are validated like answers."""
         prefilled = {
             slot: tracker.get_slot(slot)
@@ -85,9 +96,7 @@ class FormLoopAction(Action):
         filled = any(isinstance(e, SlotSet) and e.name != REQUESTED_SLOT for e in events)
         rejected = any(isinstance(e, ActionExecutionRejected) for e in events)
         if requested and not filled and not rejected:
-            raise ActionRejected(
-                self.name, f"the answer fills no slot of '{self.name}', which asked for '{requested}'"
-            )
+            raise ActionRejected(self.name, f"the answer fills no slot of '{self.name}', which asked for '{requested}'")
         return events
 
     async def validate_slots(
@@ -100,7 +109,8 @@ class FormLoopAction(Action):
             return events
         # Rasa's temporary tracker: the form ran, then the candidates: what the SDK validates
         seen = DialogueStateTracker(
-            tracker.sender_id, tracker.slot_defaults,
+            tracker.sender_id,
+            tracker.slot_defaults,
             [*tracker.events, *so_far, ActionExecuted(self.name), *events],
         )
         validated = await context.registry.resolve(name).run(seen, context)
@@ -130,8 +140,12 @@ class FormLoopAction(Action):
 
     async def _ask(self, slot: str, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
         known = set(context.domain.action_names_or_texts)
-        candidates = [f"action_ask_{self.name}_{slot}", f"utter_ask_{self.name}_{slot}",
-                      f"action_ask_{slot}", f"utter_ask_{slot}"]
+        candidates = [
+            f"action_ask_{self.name}_{slot}",
+            f"utter_ask_{self.name}_{slot}",
+            f"action_ask_{slot}",
+            f"utter_ask_{slot}",
+        ]
         action = next((name for name in candidates if name in known), f"utter_ask_{slot}")
         return await context.registry.resolve(action).run(tracker, context)
 
@@ -180,10 +194,12 @@ def count_failed_answers(tracker: DialogueStateTracker, new_events: list[Event],
 def give_up(form: str, slot: str, answers: int, context: ActionContext, legacy: bool = False) -> list[Event]:
     """End the form with a message that says why, report it to the person running the bot, and
     listen next: to the policies a deactivated form looks like a submitted one."""
-    context.report(BotcoachError(
-        f"the form '{form}' asked for '{slot}' and got no usable answer {answers} times in a row, so it stopped",
-        hint=f"check the mappings and the validation of '{slot}', or teach a story for this situation",
-    ))
+    context.report(
+        BotcoachError(
+            f"the form '{form}' asked for '{slot}' and got no usable answer {answers} times in a row, so it stopped",
+            hint=f"check the mappings and the validation of '{slot}', or teach a story for this situation",
+        )
+    )
     message = BotUttered(
         text=f"Sorry, I still could not get your {slot.replace('_', ' ')} after {answers} tries, so I stopped this form.",
         metadata={GAVE_UP_KEY: {"form": form, "slot": slot, "answers": answers}},

@@ -40,7 +40,7 @@ def register_forms(
         if remote is None:
             raise ActionServerError(
                 f"'{name}' is a Rasa 1.x form: its FormAction runs on the action server, and none is configured",
-                hint="add to endpoints.yml:\naction_endpoint:\n  url: \"http://localhost:5055/webhook\"\n"
+                hint='add to endpoints.yml:\naction_endpoint:\n  url: "http://localhost:5055/webhook"\n'
                 "and start the server with `botcoach run actions`",
             )
         return LegacyFormAction(name, remote)

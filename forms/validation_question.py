@@ -79,8 +79,10 @@ def follow_answer(prediction: Prediction) -> Prediction:
 
 
 def _is_legacy_activation(tracker: DialogueStateTracker) -> bool:
-    activation = next((e for e in reversed(tracker.applied_events(collapse_loops=False))
-                       if isinstance(e, ActiveLoop) and e.name), None)
+    activation = next(
+        (e for e in reversed(tracker.applied_events(collapse_loops=False)) if isinstance(e, ActiveLoop) and e.name),
+        None,
+    )
     return isinstance(activation, Form)
 
 
@@ -96,9 +98,7 @@ class _Lesson:
     story: str
 
 
-def contradiction_warning(
-    training: Iterable[Any], tracker: DialogueStateTracker, validate: bool
-) -> str | None:
+def contradiction_warning(training: Iterable[Any], tracker: DialogueStateTracker, validate: bool) -> str | None:
     """The warning when a training story teaches the opposite of `validate` for the tracker's
     situation; `training` holds Story objects, training trackers (`.name`, `.events`) or
     DialogueStateTrackers."""
@@ -170,8 +170,11 @@ def _story_lessons(story: Story) -> list[_Lesson]:
             users = [s for s in (step.alternatives if isinstance(step, OrStep) else [step]) if isinstance(s, UserStep)]
             pending = [(action_before, u.intent, True if u.form else None) for u in users] if loop else []
         elif isinstance(step, EventStep) and pending and step.event in ("form_validation", "loop_interrupted"):
-            explicit = bool(step.params.get("validate", True)) if step.event == "form_validation" \
+            explicit = (
+                bool(step.params.get("validate", True))
+                if step.event == "form_validation"
                 else not step.params.get("is_interrupted", False)
+            )
             pending = [(before, intent, explicit) for before, intent, _ in pending]
         elif isinstance(step, ActionStep) and step.name and step.name != ACTION_LISTEN:
             if loop and step.name == loop:

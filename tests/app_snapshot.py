@@ -21,8 +21,16 @@ _CONFIDENCE = re.compile(r"\b[01]\.\d\d\b")  # model output varies from one trai
 def screen_text(app) -> str:
     """The screen as Textual draws it, every cell as text, trailing spaces removed."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     lines = console.export_text().split("\n")
     return "\n".join(_CONFIDENCE.sub("#.##", line.rstrip()) for line in lines).rstrip("\n") + "\n"

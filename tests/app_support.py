@@ -56,14 +56,25 @@ def project_copy(tmp_path: Path, bot: str = "concertbot") -> Path:
     return target
 
 
-def make_app(tmp_path: Path, action_url: str | None = None, bot: str = "concertbot", graph_port: int | None = None,
-             keymap: dict[str, str] | None = None, prepare: Callable | None = None,
-             data_label: str | None = None) -> InteractiveApp:
+def make_app(
+    tmp_path: Path,
+    action_url: str | None = None,
+    bot: str = "concertbot",
+    graph_port: int | None = None,
+    keymap: dict[str, str] | None = None,
+    prepare: Callable | None = None,
+    data_label: str | None = None,
+) -> InteractiveApp:
     """The app on a trained sample bot; `prepare(session)` may change the session once loaded."""
     project = project_copy(tmp_path, bot)
-    args = argparse.Namespace(model=str(trained_model(bot)), endpoints=str(tmp_path / "none.yml"),
-                              data=[str(project / "data")], domain=str(project / "domain.yml"),
-                              conversation_id="tester", e2e=False)
+    args = argparse.Namespace(
+        model=str(trained_model(bot)),
+        endpoints=str(tmp_path / "none.yml"),
+        data=[str(project / "data")],
+        domain=str(project / "domain.yml"),
+        conversation_id="tester",
+        e2e=False,
+    )
     url = served_actions(bot) if action_url is None else action_url
 
     def load(progress):

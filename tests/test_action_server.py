@@ -94,8 +94,7 @@ async def client(search_action):
 
 
 async def test_rasa_3_6_request_is_answered_in_rasa_sdk_shape(client, search_action):
-    response = await client.post("/webhook", data=REQUEST_36.read_bytes(),
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post("/webhook", data=REQUEST_36.read_bytes(), headers={"Content-Type": "application/json"})
     assert response.status == 200
     body = await response.json()
     assert set(body) == {"events", "responses"}
@@ -124,8 +123,10 @@ async def test_rasa_3_6_request_is_answered_in_rasa_sdk_shape(client, search_act
 async def test_unknown_action_is_404_with_rasa_sdk_body(client):
     response = await client.post("/webhook", json=rasa_request("action_nope"))
     assert response.status == 404
-    assert await response.json() == {"error": "No registered action found for name 'action_nope'.",
-                                     "action_name": "action_nope"}
+    assert await response.json() == {
+        "error": "No registered action found for name 'action_nope'.",
+        "action_name": "action_nope",
+    }
 
 
 async def test_rejection_is_400_with_message_and_action_name(client):
@@ -153,8 +154,9 @@ async def test_bad_bodies_are_400(client, data):
 async def test_deflated_body_is_accepted(client):
     """Rasa can compress the request (Content-Encoding: deflate), as rasa_sdk accepts."""
     data = zlib.compress(json.dumps(rasa_request()).encode())
-    response = await client.post("/webhook", data=data,
-                                 headers={"Content-Type": "application/json", "Content-Encoding": "deflate"})
+    response = await client.post(
+        "/webhook", data=data, headers={"Content-Type": "application/json", "Content-Encoding": "deflate"}
+    )
     assert response.status == 200
 
 
@@ -171,7 +173,11 @@ async def test_sync_actions_do_not_block_the_loop(client):
 async def test_actions_and_health(client):
     response = await client.get("/actions")
     assert sorted(a["name"] for a in await response.json()) == [
-        "action_crash", "action_reject", "action_search", "action_slow"]
+        "action_crash",
+        "action_reject",
+        "action_search",
+        "action_slow",
+    ]
     assert await (await client.get("/health")).json() == {"status": "ok"}
 
 
@@ -180,9 +186,14 @@ async def test_cors_headers_only_for_configured_origins(client):
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     other = await client.get("/health", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
-    preflight = await client.options("/webhook", headers={
-        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    preflight = await client.options(
+        "/webhook",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status == 200
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Headers"] == "content-type"
@@ -209,11 +220,13 @@ async def test_missing_domain_uses_the_cached_one_or_asks_for_it(search_action):
 
 # -- loading actions -------------------------------------------------------------------------
 
+
 def write_package(root: Path, name: str = "my_actions") -> Path:
     package = root / name
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / "greet.py").write_text(textwrap.dedent("""
+    (package / "greet.py").write_text(
+        textwrap.dedent("""
         from core.sdk import Action
         from core.sdk.forms import FormValidationAction
 
@@ -229,9 +242,11 @@ def write_package(root: Path, name: str = "my_actions") -> Path:
             '''An intermediate base without a name: not an action.'''
             def helper(self):
                 return 1
-    """))
+    """)
+    )
     (package / "sub" / "__init__.py").write_text("")
-    (package / "sub" / "forms.py").write_text(textwrap.dedent("""
+    (package / "sub" / "forms.py").write_text(
+        textwrap.dedent("""
         from core.sdk.forms import FormValidationAction
         from core.sdk import Action
         from ..greet import ActionGreet, BaseValidator
@@ -243,7 +258,8 @@ def write_package(root: Path, name: str = "my_actions") -> Path:
         class EmptyName(FormValidationAction):
             def name(self):
                 return ""
-    """))
+    """)
+    )
     return package
 
 
@@ -258,12 +274,14 @@ def test_load_actions_from_package_path_and_module_name(tmp_path, monkeypatch):
 
 def test_load_actions_from_single_file(tmp_path):
     file = tmp_path / "one_file_actions.py"
-    file.write_text(textwrap.dedent("""
+    file.write_text(
+        textwrap.dedent("""
         from core.sdk import Action
         class A(Action):
             def name(self): return "action_a"
             async def run(self, dispatcher, tracker, domain): return []
-    """))
+    """)
+    )
     assert list(load_actions(str(file))) == ["action_a"]
 
 
@@ -294,14 +312,16 @@ def test_runtime_import_error_points_at_user_line_and_rasa_sdk_hint(tmp_path):
 
 def test_duplicate_names_name_both_classes(tmp_path):
     file = tmp_path / "dup_actions.py"
-    file.write_text(textwrap.dedent("""
+    file.write_text(
+        textwrap.dedent("""
         from core.sdk import Action
         class First(Action):
             def name(self): return "action_same"
             def run(self, dispatcher, tracker, domain): return []
         class Second(First):
             pass
-    """))
+    """)
+    )
     with pytest.raises(ActionServerError, match="First.*Second"):
         load_actions(str(file))
 
@@ -314,8 +334,10 @@ def test_missing_module_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_loader_sees_edits_and_reloads(tmp_path):
     file = tmp_path / "live_actions.py"
-    source = "from core.sdk import Action\nclass A(Action):\n    def name(self): return {name!r}\n" \
-             "    def run(self, d, t, dom): return []\n"
+    source = (
+        "from core.sdk import Action\nclass A(Action):\n    def name(self): return {name!r}\n"
+        "    def run(self, d, t, dom): return []\n"
+    )
     file.write_text(source.format(name="action_v1"))
     loader = ActionLoader(str(file))
     assert list(loader.load()) == ["action_v1"]
@@ -327,6 +349,7 @@ def test_loader_sees_edits_and_reloads(tmp_path):
 
 
 # -- the real server process -----------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -351,12 +374,14 @@ def listening_addresses(port: int) -> set[str]:
 def start_server(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen:
     file = tmp_path / "served_actions.py"
     if not file.exists():
-        file.write_text("from core.sdk import Action\nclass A(Action):\n    def name(self): return 'action_a'\n"
-                        "    def run(self, d, t, dom): return []\n")
-    code = ("import sys; from core.action_server import serve; "
-            f"serve({str(file)!r}, port={port}{''.join(extra)})")
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+        file.write_text(
+            "from core.sdk import Action\nclass A(Action):\n    def name(self): return 'action_a'\n"
+            "    def run(self, d, t, dom): return []\n"
+        )
+    code = f"import sys; from core.action_server import serve; serve({str(file)!r}, port={port}{''.join(extra)})"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_serve_binds_loopback_announces_and_stops_on_ctrl_c(tmp_path):
@@ -388,8 +413,18 @@ def test_port_in_use_is_a_botcoach_error(tmp_path):
         port = busy.getsockname()[1]
         file = tmp_path / "busy_actions.py"
         file.write_text("")
-        args = type("Args", (), {"subcommand": "actions", "actions": str(file), "port": port,
-                                 "host": None, "cors": [], "auto_reload": False})()
+        args = type(
+            "Args",
+            (),
+            {
+                "subcommand": "actions",
+                "actions": str(file),
+                "port": port,
+                "host": None,
+                "cors": [],
+                "auto_reload": False,
+            },
+        )()
         with pytest.raises(BotcoachError, match=f"port {port} is in use: stop the other server or pass --port"):
             run(args)
 

@@ -52,7 +52,7 @@ async def test_concertbot_correction_is_exported_as_a_story(tmp_path):
         await settle(app, pilot)
     stories = (tmp_path / "concertbot" / "data" / "stories.yml").read_text()
     assert "interactive conversation 1" in stories
-    tail = stories[stories.index("interactive conversation 1"):]
+    tail = stories[stories.index("interactive conversation 1") :]
     assert "compare_reviews" in tail and "action_show_concert_reviews" in tail
 
 
@@ -201,8 +201,9 @@ async def test_action_server_down_offers_retry_pick_or_go_on(tmp_path):
         assert app.session.question.prediction.action == "action_search_concerts"
         await answer(app, pilot, "y")
         assert app.screen.__class__.__name__ == "ActionErrorScreen"
-        assert not any(isinstance(e, ActionExecuted) and e.name == "action_search_concerts"
-                       for e in app.session.tracker.events)
+        assert not any(
+            isinstance(e, ActionExecuted) and e.name == "action_search_concerts" for e in app.session.tracker.events
+        )
         await pilot.press("down", "down", "enter")  # go on
         await settle(app, pilot)
         assert executed(app.session.tracker)[-1] == "action_search_concerts"

@@ -60,8 +60,11 @@ def test_yaml_comments_stay_and_examples_join_their_blocks(tmp_path):
     path.write_text(COMMENTED_YAML)
     taught = teachings(
         Example("good morning", "greet"),
-        Example("three [margherita](dish) please", "order", [{"start": 6, "end": 16, "value": "margherita",
-                                                              "entity": "dish"}]),
+        Example(
+            "three [margherita](dish) please",
+            "order",
+            [{"start": 6, "end": 16, "value": "margherita", "entity": "dish"}],
+        ),
         Example("where is my order", "track_order"),
         Example("hi", "greet"),  # already there: not written twice
     )
@@ -73,8 +76,11 @@ def test_yaml_comments_stay_and_examples_join_their_blocks(tmp_path):
     assert lines[lines.index("      - I want [two](amount) pizzas") + 1] == "      - three [margherita](dish) please"
     assert "  - intent: track_order" in lines  # a new item, indented like the others
     data = load_nlu(path)
-    assert [(e.text, e.intent) for e in data.examples if e.intent == "greet"] == \
-        [("hi", "greet"), ("hello there", "greet"), ("good morning", "greet")]
+    assert [(e.text, e.intent) for e in data.examples if e.intent == "greet"] == [
+        ("hi", "greet"),
+        ("hello there", "greet"),
+        ("good morning", "greet"),
+    ]
     assert ("where is my order", "track_order") in [(e.text, e.intent) for e in data.examples]
     assert data.synonyms == {"pizzza": "pizza"}
 
@@ -85,8 +91,11 @@ def test_yaml_without_indentation_and_a_new_intent_at_the_end(tmp_path):
     shutil.copy(source, path)
     before = path.read_text()
     intent = read_nlu_yaml(before).examples[-1].intent
-    taught = teachings(Example("what a lovely evening", intent), Example("tell me a joke", "joke"),
-                       Example("line\twith a tab [and a bracket", "joke"))
+    taught = teachings(
+        Example("what a lovely evening", intent),
+        Example("tell me a joke", "joke"),
+        Example("line\twith a tab [and a bracket", "joke"),
+    )
     export_nlu_to(taught, path)
     after = path.read_text()
     original_lines_kept(before, after)
@@ -101,9 +110,15 @@ def test_markdown_examples_go_under_their_section(tmp_path):
     shutil.copy(COMPAT / "formbot-1x" / "data" / "nlu.md", path)
     path.write_text("<!-- kept: a comment of the person -->\n" + path.read_text())
     before = path.read_text()
-    taught = teachings(Example("hey you", "greet"), Example("please stop now", "stop"),
-                       Example("tell me about [Rome](location)", "ask_city",
-                               [{"start": 14, "end": 18, "value": "Rome", "entity": "location"}]))
+    taught = teachings(
+        Example("hey you", "greet"),
+        Example("please stop now", "stop"),
+        Example(
+            "tell me about [Rome](location)",
+            "ask_city",
+            [{"start": 14, "end": 18, "value": "Rome", "entity": "location"}],
+        ),
+    )
     export_nlu_to(taught, path)
     after = path.read_text()
     original_lines_kept(before, after)

@@ -48,12 +48,19 @@ async def test_training_at_start_shows_its_progress(tmp_path):
     shutil.copytree(SAMPLES / "moodbot", bot)
     config = bot / "config.yml"
     config.write_text(config.read_text().replace("epochs: 100", "epochs: 3"))
-    args = argparse.Namespace(model=str(bot / "models"), config=str(config), domain=str(bot / "domain.yml"),
-                              data=[str(bot / "data")], endpoints=str(bot / "none.yml"),
-                              conversation_id=None, e2e=False)
+    args = argparse.Namespace(
+        model=str(bot / "models"),
+        config=str(config),
+        domain=str(bot / "domain.yml"),
+        data=[str(bot / "data")],
+        endpoints=str(bot / "none.yml"),
+        conversation_id=None,
+        e2e=False,
+    )
     paths = ExportPaths(bot / "data" / "stories.md", bot / "data" / "nlu.md", bot / "domain.yml")
-    startup = Startup(load_session=lambda progress: build_session(args, None, tmp_path / ".botcoach", progress),
-                      export_paths=paths)
+    startup = Startup(
+        load_session=lambda progress: build_session(args, None, tmp_path / ".botcoach", progress), export_paths=paths
+    )
     app = InteractiveApp(startup)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -67,8 +74,12 @@ async def test_training_at_start_shows_its_progress(tmp_path):
 def thousand_turns(session) -> None:
     events = []
     for turn in range(1000):
-        events += [UserUttered(f"hello number {turn}", {"name": "greet", "confidence": 0.99}),
-                   ActionExecuted("utter_greet"), BotUttered(f"hi, turn {turn}"), ActionExecuted("action_listen")]
+        events += [
+            UserUttered(f"hello number {turn}", {"name": "greet", "confidence": 0.99}),
+            ActionExecuted("utter_greet"),
+            BotUttered(f"hi, turn {turn}"),
+            ActionExecuted("action_listen"),
+        ]
     session.tracker.update_all(events)
 
 

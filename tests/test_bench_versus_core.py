@@ -35,8 +35,12 @@ def test_splits_of_a_real_bot_cover_its_stories_and_its_test_stories():
 
 
 def _evaluation(*stories: list[tuple[str, str]]) -> StoryEvaluation:
-    return StoryEvaluation([StoryResult(f"s{i}", None, actions=[ActionPrediction(t, p) for t, p in pairs])
-                            for i, pairs in enumerate(stories)])
+    return StoryEvaluation(
+        [
+            StoryResult(f"s{i}", None, actions=[ActionPrediction(t, p) for t, p in pairs])
+            for i, pairs in enumerate(stories)
+        ]
+    )
 
 
 def test_score_counts_correct_actions_and_stories_from_a_story_report():

@@ -15,7 +15,6 @@ from tui.cli import build_parser, main
 from tests.conftest import ROOT
 
 
-
 @pytest.fixture(autouse=True)
 def _keep_root_log_level():
     """main() sets the root logger's level; other tests must not inherit it."""
@@ -23,20 +22,54 @@ def _keep_root_log_level():
     yield
     logging.getLogger().setLevel(level)
 
+
 # Every command path, with the Rasa flag names its --help must show.
 HELP_CASES = {
-    (): ["train", "test", "interactive", "shell", "run", "data", "visualize", "--version", "--verbose",
-         "--debug", "--quiet"],
-    ("train",): ["--config", "-c", "--domain", "-d", "--data", "--out", "--fixed-model-name", "--force", "nlu",
-                 "core"],
+    (): [
+        "train",
+        "test",
+        "interactive",
+        "shell",
+        "run",
+        "data",
+        "visualize",
+        "--version",
+        "--verbose",
+        "--debug",
+        "--quiet",
+    ],
+    ("train",): ["--config", "-c", "--domain", "-d", "--data", "--out", "--fixed-model-name", "--force", "nlu", "core"],
     ("train", "nlu"): ["--config", "--domain", "--nlu", "-u", "--out", "--fixed-model-name"],
     ("train", "core"): ["--config", "--domain", "--stories", "-s", "--out", "--force"],
-    ("test",): ["--model", "-m", "--stories", "-s", "--nlu", "-u", "--cross-validation", "--folds", "-f",
-                "--out", "nlu", "core"],
+    ("test",): [
+        "--model",
+        "-m",
+        "--stories",
+        "-s",
+        "--nlu",
+        "-u",
+        "--cross-validation",
+        "--folds",
+        "-f",
+        "--out",
+        "nlu",
+        "core",
+    ],
     ("test", "nlu"): ["--model", "--nlu", "--cross-validation", "--folds", "--out", "--config"],
     ("test", "core"): ["--model", "--stories", "--out"],
-    ("interactive",): ["--model", "--endpoints", "--data", "--domain", "--config", "--actions",
-                       "--conversation-id", "--skip-visualization", "--port", "-p", "--e2e"],
+    ("interactive",): [
+        "--model",
+        "--endpoints",
+        "--data",
+        "--domain",
+        "--config",
+        "--actions",
+        "--conversation-id",
+        "--skip-visualization",
+        "--port",
+        "-p",
+        "--e2e",
+    ],
     ("shell",): ["--model", "--endpoints", "--conversation-id"],
     ("run",): ["actions"],
     ("run", "actions"): ["--actions", "--port", "-p", "--interface", "-i", "--cors", "--auto-reload"],
@@ -81,24 +114,50 @@ def test_defaults_and_flag_placement():
     parse = build_parser().parse_args
     args = parse(["train"])
     assert (args.config, args.domain, args.data, args.out, args.subcommand) == (
-        "config.yml", "domain.yml", ["data"], "models", None)
+        "config.yml",
+        "domain.yml",
+        ["data"],
+        "models",
+        None,
+    )
     assert parse(["train", "-c", "x.yml", "nlu"]).config == "x.yml"  # not reset by the sub-command
     args = parse(["train", "nlu", "-c", "y.yml", "-u", "a.yml", "b.yml", "-v"])
     assert (args.config, args.data, args.subcommand, args.verbose) == ("y.yml", ["a.yml", "b.yml"], "nlu", True)
     assert parse(["train", "core", "-s", "stories.md"]).data == ["stories.md"]
     args = parse(["test", "nlu", "--cross-validation", "-f", "3"])
-    assert (args.cross_validation, args.folds, args.nlu, args.stories, args.out) == (True, 3, "data", "tests",
-                                                                                      "results")
+    assert (args.cross_validation, args.folds, args.nlu, args.stories, args.out) == (
+        True,
+        3,
+        "data",
+        "tests",
+        "results",
+    )
     args = parse(["run", "actions", "-i", "0.0.0.0", "--cors", "*", "--auto-reload"])
-    assert (args.actions, args.port, args.host, args.cors, args.auto_reload) == ("actions", 5055, "0.0.0.0",
-                                                                                 ["*"], True)
+    assert (args.actions, args.port, args.host, args.cors, args.auto_reload) == (
+        "actions",
+        5055,
+        "0.0.0.0",
+        ["*"],
+        True,
+    )
     assert parse(["run", "actions"]).host == "127.0.0.1" and parse(["run", "actions"]).cors is None
     args = parse(["data", "convert", "nlu", "--data", "nlu.md", "-f", "yaml", "--out", "nlu.yml", "-l", "de"])
     assert (args.subcommand, args.kind, args.data, args.format, args.out, args.language) == (
-        "convert", "nlu", "nlu.md", "yaml", "nlu.yml", "de")
+        "convert",
+        "nlu",
+        "nlu.md",
+        "yaml",
+        "nlu.yml",
+        "de",
+    )
     args = parse(["interactive", "--actions", "actions", "--e2e"])
-    assert (args.model, args.port, args.endpoints, args.e2e, args.actions) == ("models", 5005, "endpoints.yml",
-                                                                               True, "actions")
+    assert (args.model, args.port, args.endpoints, args.e2e, args.actions) == (
+        "models",
+        5005,
+        "endpoints.yml",
+        True,
+        "actions",
+    )
     args = parse(["data", "validate", "--max-history", "4", "--fail-on-warnings"])
     assert (args.max_history, args.fail_on_warnings, args.data) == (4, True, ["data"])
     args = parse(["visualize"])
@@ -107,8 +166,17 @@ def test_defaults_and_flag_placement():
 
 @pytest.mark.parametrize(
     "argv",
-    [["fly"], [], ["run"], ["data"], ["data", "convert"], ["data", "convert", "xml"],
-     ["train", "--epochs", "3"], ["-v", "--quiet", "shell"], ["data", "convert", "nlu", "-f", "csv"]],
+    [
+        ["fly"],
+        [],
+        ["run"],
+        ["data"],
+        ["data", "convert"],
+        ["data", "convert", "xml"],
+        ["train", "--epochs", "3"],
+        ["-v", "--quiet", "shell"],
+        ["data", "convert", "nlu", "-f", "csv"],
+    ],
 )
 def test_usage_errors_exit_2(argv, capsys):
     assert main(argv) == 2
@@ -186,8 +254,9 @@ def test_keyboard_interrupt_is_quiet(monkeypatch, capsys):
 
 
 def _python(code: str, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env}, timeout=60
+    )
 
 
 def test_help_never_imports_torch_or_textual():
@@ -208,16 +277,20 @@ def test_error_is_red_on_a_terminal():
         "module = types.ModuleType('tui.commands.train'); module.run = run\n"
         "sys.modules['tui.commands.train'] = module\n"
         "from tui.cli import main\nsys.exit(main(['train']))\n",
-        FORCE_COLOR="1", TERM="xterm-256color", NO_COLOR="",
+        FORCE_COLOR="1",
+        TERM="xterm-256color",
+        NO_COLOR="",
     )
     assert result.returncode == 1
     assert "\x1b[31m" in result.stderr and "nlu.yml:3: bad [thing](entity)" in result.stderr
 
 
 def test_module_entry_point():
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "data", "--help"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "data", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "validate" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "nonsense"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "nonsense"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "invalid choice" in result.stderr

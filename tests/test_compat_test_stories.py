@@ -37,7 +37,11 @@ def test_formbot_1x_misses_only_the_restart_its_training_data_never_shows():
     # what follows a restart the model never predicted replays a wiped conversation
     assert [a.target for a in actions[first_wrong:]] == ["action_restart", "utter_noworries", "action_listen"]
     project = load_project(folder / "config.yml", folder / "domain.yml", [folder / "data"])
-    taught = {e.name for t in training_trackers(project.data.stories, project.domain, augmentation_factor=0)
-              for e in t.events if isinstance(e, ActionExecuted)}
+    taught = {
+        e.name
+        for t in training_trackers(project.data.stories, project.domain, augmentation_factor=0)
+        for e in t.events
+        if isinstance(e, ActionExecuted)
+    }
     assert "action_restart" not in taught and "utter_noworries" in taught
     assert "triggers" not in Path(folder / "domain.yml").read_text()

@@ -1,6 +1,5 @@
 """core.config: Rasa config.yml (1.x-3.x) read into botcoach's own configuration."""
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,8 +66,13 @@ def test_initial_project_3x_commented_out_gives_defaults():
     assert config.nlu == NLUConfig() and config.policies == PolicyConfig()
     assert config.assistant_id == "placeholder_default"
     assert config.warnings == [] and config.notes == []
-    assert config.raw == {"recipe": "default.v1", "assistant_id": "placeholder_default",
-                          "language": "en", "pipeline": None, "policies": None}
+    assert config.raw == {
+        "recipe": "default.v1",
+        "assistant_id": "placeholder_default",
+        "language": "en",
+        "pipeline": None,
+        "policies": None,
+    }
 
 
 def test_concertbot_3x_and_moodbot_3x():
@@ -140,13 +144,16 @@ def test_rule_policy_and_max_history_mapping():
 def test_two_stage_fallback_and_unexpected_intent_policy():
     config = read_config(
         "policies:\n  - name: TwoStageFallbackPolicy\n    nlu_threshold: 0.6\n    core_threshold: 0.2\n"
-        "    fallback_core_action_name: action_core_fb\n  - name: UnexpecTEDIntentPolicy\n", "c.yml")
+        "    fallback_core_action_name: action_core_fb\n  - name: UnexpecTEDIntentPolicy\n",
+        "c.yml",
+    )
     pol = config.policies
     assert pol.nlu_fallback_threshold == 0.6 and config.nlu.fallback_threshold == 0.6
     assert pol.core_fallback_threshold == 0.2 and pol.core_fallback_action == "action_core_fb"
     assert pol.nlu_fallback_action == "action_two_stage_fallback"
-    assert config.warnings == ["c.yml:6: UnexpecTEDIntentPolicy is not supported: "
-                               "action_unlikely_intent is never predicted"]
+    assert config.warnings == [
+        "c.yml:6: UnexpecTEDIntentPolicy is not supported: action_unlikely_intent is never predicted"
+    ]
 
 
 def test_featurizer_and_classifier_parameters():
@@ -174,7 +181,9 @@ def test_featurizer_and_classifier_parameters():
 def test_old_style_names_and_warnings_for_unsupported_components():
     config = read_config(
         "pipeline:\n  - name: tokenizer_jieba\n  - name: intent_classifier_tensorflow_embedding\n    epochs: 9\n"
-        "  - name: SpacyEntityExtractor\nextra: 1\n", "c.yml")
+        "  - name: SpacyEntityExtractor\nextra: 1\n",
+        "c.yml",
+    )
     assert config.nlu.epochs == 9
     assert [w.split(": ")[0] for w in config.warnings] == ["c.yml:6", "c.yml:2", "c.yml:5"]
     assert "unknown key 'extra'" in config.warnings[0]
@@ -193,8 +202,11 @@ def test_old_style_names_and_warnings_for_unsupported_components():
         ("pipeline:\n  - name: DIETClassifier\n    epochs: 0\n", 3, ">= 1"),
         ("pipeline:\n  - name: FallbackClassifier\n    threshold: 1.5\n", 3, "between 0.0 and 1.0"),
         ("pipeline:\n  - name: CountVectorsFeaturizer\n    analyzer: chars\n", 3, "analyzer"),
-        ("pipeline:\n  - name: CountVectorsFeaturizer\n    analyzer: char_wb\n    min_ngram: 4\n"
-         "    max_ngram: 2\n", 2, "larger than max_ngram"),
+        (
+            "pipeline:\n  - name: CountVectorsFeaturizer\n    analyzer: char_wb\n    min_ngram: 4\n    max_ngram: 2\n",
+            2,
+            "larger than max_ngram",
+        ),
         ("policies:\n  - name: RulePolicy\n    restrict_rules: maybe\n", 3, "restrict_rules"),
         ("- name: DIETClassifier\n", 1, "must be a mapping"),
     ],
@@ -217,13 +229,35 @@ def test_bad_file_on_disk_names_the_path(tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["name", "epochs", "threshold", "analyzer", "max_ngram", "min_ngram", "max_history",
-                         "pipeline", "policies", "DIETClassifier", "TEDPolicy", "language"]), children, max_size=4),
-    max_leaves=12,
-))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "name",
+                        "epochs",
+                        "threshold",
+                        "analyzer",
+                        "max_ngram",
+                        "min_ngram",
+                        "max_history",
+                        "pipeline",
+                        "policies",
+                        "DIETClassifier",
+                        "TEDPolicy",
+                        "language",
+                    ]
+                ),
+                children,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_document_is_read_or_refused_with_a_data_error(document):
     from core.yamlio import dump_yaml
 

@@ -1,6 +1,5 @@
 """Story conflicts as `rasa data validate stories` reports them."""
 
-
 import pytest
 
 from core.domain import Domain, load_domain, read_domain
@@ -102,7 +101,8 @@ def test_loop_happy_path_turns_cannot_conflict():
 
 
 @pytest.mark.parametrize(
-    "bot", ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x", "initial-project-3x"]
+    "bot",
+    ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x", "initial-project-3x"],
 )
 def test_rasa_example_bots_have_no_conflicts(bot):
     domain = load_domain(COMPAT / bot / "domain.yml")

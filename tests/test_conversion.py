@@ -43,7 +43,7 @@ def test_domain_1x_to_3x_and_back(tmp_path):
 
 
 def test_form_story_keeps_its_prefixes_through_yaml(tmp_path):
-    story = (COMPAT / "formbot-1x" / "data" / "stories.md")
+    story = COMPAT / "formbot-1x" / "data" / "stories.md"
     assert _convert("core", "--data", str(story), "-f", "yaml", "--out", str(tmp_path / "s.yml")) == 0
     text = (tmp_path / "s.yml").read_text()
     assert '"form: inform"' in text and '"form: restaurant_form"' in text
@@ -72,14 +72,25 @@ def test_a_broken_file_in_a_folder_writes_nothing(tmp_path, capsys):
 def test_json_only_for_nlu():
     with pytest.raises(DataError):
         from core.conversion import convert
+
         convert("core", COMPAT / "formbot-1x" / "data", "json", "x")
 
 
 def test_what_rasa_converted_comes_out_the_same(tmp_path):
     """Rasa's own moodbot went from 1.x Markdown to 3.x YAML; our conversion of the 1.x stories
     gives the same stories as Rasa's 3.x files wherever the two releases share a story."""
-    assert _convert("core", "--data", str(COMPAT / "moodbot-1x" / "data" / "stories.md"), "-f", "yaml",
-                    "--out", str(tmp_path / "stories.yml")) == 0
+    assert (
+        _convert(
+            "core",
+            "--data",
+            str(COMPAT / "moodbot-1x" / "data" / "stories.md"),
+            "-f",
+            "yaml",
+            "--out",
+            str(tmp_path / "stories.yml"),
+        )
+        == 0
+    )
     ours = {s.name: s for s in load_stories(tmp_path / "stories.yml")}
     rasas = {s.name: s for s in load_stories(COMPAT / "moodbot-3x" / "data" / "stories.yml")}
     shared = set(ours) & set(rasas)

@@ -51,8 +51,12 @@ COUNTS = {
 def test_every_compat_domain_loads_with_its_counts(name):
     domain = load_domain(DOMAINS[name])
     counts = (
-        len(domain.intents), len(domain.entities), len(domain.slots),
-        len(domain.responses), len(domain.actions), len(domain.forms),
+        len(domain.intents),
+        len(domain.entities),
+        len(domain.slots),
+        len(domain.responses),
+        len(domain.actions),
+        len(domain.forms),
     )
     assert counts == COUNTS[name]
     assert domain.warnings == []
@@ -64,10 +68,18 @@ def test_formbot_3x_slot_mappings_and_conditions_are_kept_as_written():
     assert seating.type == "text" and seating.influence_conversation is False
     assert seating.mappings == [
         {"type": "from_entity", "entity": "seating"},
-        {"type": "from_intent", "intent": "affirm", "value": True,
-         "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor_seating"}]},
-        {"type": "from_intent", "intent": "deny", "value": False,
-         "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor_seating"}]},
+        {
+            "type": "from_intent",
+            "intent": "affirm",
+            "value": True,
+            "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor_seating"}],
+        },
+        {
+            "type": "from_intent",
+            "intent": "deny",
+            "value": False,
+            "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor_seating"}],
+        },
     ]
     assert domain.slots["num_people"].mappings[0]["intent"] == ["inform", "request_restaurant"]
     assert domain.slots["preferences"].mappings[1]["not_intent"] == "deny"
@@ -127,8 +139,10 @@ def test_action_names_put_rasa_defaults_first_then_actions_responses_forms():
     concert = load_domain(DOMAINS["concertbot-1x"])
     assert concert.action_names.count("utter_default") == 1  # in both actions and templates
     assert concert.custom_actions == [
-        "action_search_concerts", "action_search_venues",
-        "action_show_concert_reviews", "action_show_venue_reviews",
+        "action_search_concerts",
+        "action_search_venues",
+        "action_show_concert_reviews",
+        "action_show_venue_reviews",
     ]
     mood = load_domain(DOMAINS["moodbot-3x"])
     assert mood.action_names == [*DEFAULT_ACTIONS, *mood.responses]
@@ -256,8 +270,12 @@ forms:
         {"type": "from_entity", "entity": "cuisine", "conditions": [{"active_loop": "restaurant_form"}]},
     ]
     assert domain.slots["outdoor"].mappings == [
-        {"type": "from_intent", "intent": "affirm", "value": True,
-         "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor"}]},
+        {
+            "type": "from_intent",
+            "intent": "affirm",
+            "value": True,
+            "conditions": [{"active_loop": "restaurant_form", "requested_slot": "outdoor"}],
+        },
         {"type": "from_text", "conditions": [{"active_loop": "old_style_form", "requested_slot": "outdoor"}]},
     ]
     assert read_domain(write_domain(domain)) == domain

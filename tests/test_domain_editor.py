@@ -84,8 +84,9 @@ def test_response_variations_slots_entities_and_forms(commented):
     editor = DomainEditor(commented)
     editor.add_response("utter_greet", {"text": "Hello", "buttons": [{"title": "hi", "payload": "/greet"}]})
     editor.add_entity("city")
-    editor.add_slot("city", Slot(type="categorical", values=["paris", "rome"],
-                                 mappings=[{"type": "from_entity", "entity": "city"}]))
+    editor.add_slot(
+        "city", Slot(type="categorical", values=["paris", "rome"], mappings=[{"type": "from_entity", "entity": "city"}])
+    )
     editor.add_form("weather_form", ["city"], ["greet"])
     domain = editor.domain
     assert domain.responses["utter_greet"][1]["buttons"] == [{"title": "hi", "payload": "/greet"}]

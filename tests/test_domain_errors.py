@@ -20,17 +20,45 @@ BAD = {
     "categorical without values": ("slots:\n  a:\n    type: categorical\n", 3, "has no values"),
     "influence not a bool": ("slots:\n  a:\n    type: text\n    influence_conversation: 'yes'\n", 4, "true or false"),
     "any slot influencing": ("slots:\n  a:\n    type: any\n    influence_conversation: true\n", 4, "cannot influence"),
-    "float min above max": ("slots:\n  a:\n    type: float\n    min_value: 5\n    max_value: 1\n", 4, "above max_value"),
-    "unknown mapping type": ("slots:\n  a:\n    type: text\n    mappings:\n      - type: from_llm\n", 5, "unknown mapping type"),
-    "from_entity without entity": ("slots:\n  a:\n    type: text\n    mappings:\n      - type: from_entity\n", 5, "needs an `entity`"),
-    "from_intent without value": ("slots:\n  a:\n    type: text\n    mappings:\n      - type: from_intent\n        intent: x\n", 5, "needs a `value`"),
-    "mapping not a mapping": ("slots:\n  a:\n    type: text\n    mappings:\n      - from_text\n", 5, "must be a mapping"),
+    "float min above max": (
+        "slots:\n  a:\n    type: float\n    min_value: 5\n    max_value: 1\n",
+        4,
+        "above max_value",
+    ),
+    "unknown mapping type": (
+        "slots:\n  a:\n    type: text\n    mappings:\n      - type: from_llm\n",
+        5,
+        "unknown mapping type",
+    ),
+    "from_entity without entity": (
+        "slots:\n  a:\n    type: text\n    mappings:\n      - type: from_entity\n",
+        5,
+        "needs an `entity`",
+    ),
+    "from_intent without value": (
+        "slots:\n  a:\n    type: text\n    mappings:\n      - type: from_intent\n        intent: x\n",
+        5,
+        "needs a `value`",
+    ),
+    "mapping not a mapping": (
+        "slots:\n  a:\n    type: text\n    mappings:\n      - from_text\n",
+        5,
+        "must be a mapping",
+    ),
     "response not a list": ("responses:\n  utter_a:\n    text: hi\n", 2, "must be a list of variations"),
     "empty response": ("responses:\n  utter_a:\n", 2, "must be a list of variations"),
     "variation not a mapping": ("templates:\n  utter_a:\n    - 42\n", 3, "must be a mapping"),
-    "form requires undeclared slot": ("slots:\n  a: {type: text}\nforms:\n  f:\n    required_slots: [a, b]\n", 4, "'b'"),
+    "form requires undeclared slot": (
+        "slots:\n  a: {type: text}\nforms:\n  f:\n    required_slots: [a, b]\n",
+        4,
+        "'b'",
+    ),
     "form not a mapping": ("forms:\n  f: [a]\n", 2, "must be a mapping"),
-    "2.x form mapping for undeclared slot": ("forms:\n  f:\n    required_slots:\n      x:\n        - type: from_text\n", 4, "not declared"),
+    "2.x form mapping for undeclared slot": (
+        "forms:\n  f:\n    required_slots:\n      x:\n        - type: from_text\n",
+        4,
+        "not declared",
+    ),
     "session expiration text": ("session_config:\n  session_expiration_time: soon\n", 2, "must be a number"),
     "negative expiration": ("session_config:\n  session_expiration_time: -1\n", 2, "must not be negative"),
     "actions not names": ("actions:\n  - [a, b]\n", 2, "action must be a name"),
@@ -60,10 +88,38 @@ def test_error_message_reads_well():
     )
 
 
-_KEYS = ["intents", "entities", "slots", "responses", "templates", "actions", "forms", "session_config",
-         "config", "type", "values", "mappings", "required_slots", "use_entities", "roles", "text",
-         "entity", "conditions", "auto_fill", "influence_conversation", "min_value", "value", "a", "b"]
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(_KEYS + ["text", "any", "categorical", "from_entity", "float", "unfeaturized"]))
+_KEYS = [
+    "intents",
+    "entities",
+    "slots",
+    "responses",
+    "templates",
+    "actions",
+    "forms",
+    "session_config",
+    "config",
+    "type",
+    "values",
+    "mappings",
+    "required_slots",
+    "use_entities",
+    "roles",
+    "text",
+    "entity",
+    "conditions",
+    "auto_fill",
+    "influence_conversation",
+    "min_value",
+    "value",
+    "a",
+    "b",
+]
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from(_KEYS + ["text", "any", "categorical", "from_entity", "float", "unfeaturized"]),
+)
 _VALUES = st.recursive(
     _SCALARS,
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(_KEYS), inner, max_size=3)),

@@ -31,8 +31,10 @@ pytestmark = [
     pytest.mark.timeout(600),
 ]
 
-QUESTION = re.compile(r"Next user input|Is the NLU classification for '[^']*' with intent '[^']*' correct\?"
-                      r"|The bot wants to run '(\w+)', correct\?|Should '[^']*' validate user input")
+QUESTION = re.compile(
+    r"Next user input|Is the NLU classification for '[^']*' with intent '[^']*' correct\?"
+    r"|The bot wants to run '(\w+)', correct\?|Should '[^']*' validate user input"
+)
 
 
 class Terminal:
@@ -49,12 +51,26 @@ class Terminal:
         config.write_text("set -g remain-on-exit on\nset -g status off\n")
         self.env = {**os.environ, "TERM": "xterm-256color"}
         wrapped = f"{command}; echo $? > {shlex.quote(str(self.status_file))}"
-        self._tmux("-f", str(config), "new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-c", str(cwd),
-                   "sh -c " + shlex.quote(wrapped))
+        self._tmux(
+            "-f",
+            str(config),
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-c",
+            str(cwd),
+            "sh -c " + shlex.quote(wrapped),
+        )
 
     def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-S", self.socket, *args], env=self.env, capture_output=True,
-                              text=True, check=True, timeout=10).stdout
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args], env=self.env, capture_output=True, text=True, check=True, timeout=10
+        ).stdout
 
     def screen(self) -> str:
         text = self._tmux("capture-pane", "-p", "-t", "e2e")
@@ -148,7 +164,7 @@ def asked_action(screen: str) -> str | None:
 
 def dialog_text(screen: str) -> str:
     """The words inside a dialog's frame (between its left and right edge), one line."""
-    inside = [line[line.index("█") + 1:line.rindex("█")] for line in screen.splitlines() if line.count("█") >= 2]
+    inside = [line[line.index("█") + 1 : line.rindex("█")] for line in screen.splitlines() if line.count("█") >= 2]
     return " ".join(" ".join(inside).split())
 
 
@@ -256,7 +272,7 @@ def test_a_taught_conversation_with_undo_is_exported_to_the_stories_file(bot: Pa
         terminal.close()
 
     stories = load_stories(bot / "data" / "stories.yml")
-    assert stories[:len(original)] == original, "the stories already in the file changed"
+    assert stories[: len(original)] == original, "the stories already in the file changed"
     [story] = new_stories(bot)
     steps = story.steps
     assert [s.intent for s in steps if isinstance(s, UserStep)] == ["greet", "search_concerts"]
@@ -291,8 +307,13 @@ def wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 30.
 def test_the_action_server_dying_mid_session_is_a_message_and_the_session_goes_on(bot: Path):
     port = free_port()
     (bot / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{port}/webhook"\n')
-    server = subprocess.Popen([str(BOTCOACH), "run", "actions", "--actions", "actions", "-p", str(port)], cwd=bot,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(BOTCOACH), "run", "actions", "--actions", "actions", "-p", str(port)],
+        cwd=bot,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     terminal = None
     try:
         wait_until_serving(port, server)

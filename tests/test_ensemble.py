@@ -146,7 +146,11 @@ def test_training_gives_augmented_trackers_only_to_policies_that_want_them():
 
     plain = Fixed({}, 3, "plain", diagnostics={"rule_only": {"rule_only_slots": ["s"]}})
     hungry = Hungry({}, 1, "hungry")
-    trackers = [TrainingTracker("a", []), TrainingTracker("a + a", [], is_augmented=True), TrainingTracker("r", [], True)]
+    trackers = [
+        TrainingTracker("a", []),
+        TrainingTracker("a + a", [], is_augmented=True),
+        TrainingTracker("r", [], True),
+    ]
     ensemble = PolicyEnsemble([plain, hungry])
     ensemble.train(trackers, DOMAIN)
     assert [t.name for t in plain.trained_on] == ["a", "r"]

@@ -22,21 +22,56 @@ def project(tmp_path_factory) -> Path:
         shutil.copytree(MOODBOT / name, folder / name)
     shutil.copy(MOODBOT / "domain.yml", folder / "domain.yml")
     (folder / "config.yml").write_text((MOODBOT / "config.yml").read_text().replace("epochs: 100", "epochs: 10"))
-    assert main(["train", "--quiet", "-c", str(folder / "config.yml"), "-d", str(folder / "domain.yml"),
-                 "--data", str(folder / "data"), "--out", str(folder / "models")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--quiet",
+                "-c",
+                str(folder / "config.yml"),
+                "-d",
+                str(folder / "domain.yml"),
+                "--data",
+                str(folder / "data"),
+                "--out",
+                str(folder / "models"),
+            ]
+        )
+        == 0
+    )
     return folder
 
 
 def test_cli_test_writes_results(project, capsys):
     out = project / "results"
-    code = main(["test", "--model", str(project / "models"), "--stories", str(project / "tests"),
-                 "--nlu", str(project / "data"), "--out", str(out), "-c", str(project / "config.yml")])
+    code = main(
+        [
+            "test",
+            "--model",
+            str(project / "models"),
+            "--stories",
+            str(project / "tests"),
+            "--nlu",
+            str(project / "data"),
+            "--out",
+            str(out),
+            "-c",
+            str(project / "config.yml"),
+        ]
+    )
     assert code == 0  # failed stories are results, not errors
     printed = capsys.readouterr().out
     assert "conversations" in printed and "actions" in printed and "intents" in printed
-    for name in ("story_report.json", "failed_test_stories.yml", "story_confusion_matrix.png",
-                 "intent_report.json", "intent_errors.json", "intent_successes.json",
-                 "intent_confusion_matrix.png", "intent_confusion_matrix.txt"):
+    for name in (
+        "story_report.json",
+        "failed_test_stories.yml",
+        "story_confusion_matrix.png",
+        "intent_report.json",
+        "intent_errors.json",
+        "intent_successes.json",
+        "intent_confusion_matrix.png",
+        "intent_confusion_matrix.txt",
+    ):
         assert (out / name).is_file(), name
     report = json.loads((out / "story_report.json").read_text())
     assert report["conversation_accuracy"]["total"] == 5  # the five stories of tests/test_stories.md
@@ -50,14 +85,28 @@ def test_cli_test_writes_results(project, capsys):
 
 def test_cli_test_core_only(project):
     out = project / "core-results"
-    assert main(["test", "core", "--model", str(project / "models"), "--stories", str(project / "tests"),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["test", "core", "--model", str(project / "models"), "--stories", str(project / "tests"), "--out", str(out)]
+        )
+        == 0
+    )
     assert (out / "story_report.json").is_file()
     assert not (out / "intent_report.json").exists()
 
 
 def test_cli_missing_stories_is_an_error(project, capsys):
-    code = main(["test", "core", "--model", str(project / "models"), "--stories", str(project / "nowhere"),
-                 "--out", str(project / "r2")])
+    code = main(
+        [
+            "test",
+            "core",
+            "--model",
+            str(project / "models"),
+            "--stories",
+            str(project / "nowhere"),
+            "--out",
+            str(project / "r2"),
+        ]
+    )
     assert code == 1
     assert "nowhere" in capsys.readouterr().err

@@ -25,7 +25,6 @@ from core.training_data.stories_yaml import read_stories_yaml
 from tests.conftest import SAMPLES
 
 
-
 # ---- metrics ------------------------------------------------------------------------------------
 
 TARGETS = ["a", "a", "b", "c"]
@@ -82,6 +81,7 @@ def test_entity_spans_must_match_exactly():
 
 # ---- PNG ----------------------------------------------------------------------------------------
 
+
 def test_png_is_valid():
     rows = [[(255, 0, 0), (0, 255, 0), (0, 0, 255)], [(1, 2, 3), (4, 5, 6), (7, 8, 9)]]
     data = encode_png(rows)
@@ -89,9 +89,9 @@ def test_png_is_valid():
     assert png_size(data) == (3, 2)
     offset, chunks = 8, {}
     while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        kind, body = data[offset + 4:offset + 8], data[offset + 8:offset + 8 + length]
-        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind, body = data[offset + 4 : offset + 8], data[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
         chunks[kind] = body
         offset += 12 + length
@@ -106,6 +106,7 @@ def test_heatmap_size_follows_the_matrix():
 
 
 # ---- folds --------------------------------------------------------------------------------------
+
 
 def test_stratified_folds_split_every_intent():
     examples = [Example(f"a{i}", "a") for i in range(6)] + [Example(f"b{i}", "b") for i in range(4)]
@@ -133,6 +134,7 @@ def test_cross_validation_on_a_small_set():
 
 # ---- a trained sample bot -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def formbot():
     folder = SAMPLES / "formbot"
@@ -146,9 +148,18 @@ def test_nlu_evaluation_writes_rasa_reports(formbot, tmp_path):
     evaluation = nlu_eval.evaluate(interpreter, project.data.nlu.examples)
     written = nlu_eval.write(evaluation, tmp_path, nlu_eval.extractor_names(project.config))
     names = {path.name for path in written}
-    assert {"intent_report.json", "intent_errors.json", "intent_successes.json", "intent_confusion_matrix.txt",
-            "intent_confusion_matrix.png", "intent_confusion_matrix.svg", "botcoach_entity_report.json",
-            "botcoach_entity_errors.json", "DIETClassifier_report.json", "DIETClassifier_errors.json"} <= names
+    assert {
+        "intent_report.json",
+        "intent_errors.json",
+        "intent_successes.json",
+        "intent_confusion_matrix.txt",
+        "intent_confusion_matrix.png",
+        "intent_confusion_matrix.svg",
+        "botcoach_entity_report.json",
+        "botcoach_entity_errors.json",
+        "DIETClassifier_report.json",
+        "DIETClassifier_errors.json",
+    } <= names
     report = json.loads((tmp_path / "intent_report.json").read_text())
     assert {"accuracy", "macro avg", "weighted avg"} <= set(report)
     for intent in project.data.nlu.intents:

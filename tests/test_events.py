@@ -37,17 +37,50 @@ PARSE = {
 
 # One dict per wire type, written the way Rasa 3.x writes it (keys with defaults included).
 WIRE_EVENTS = [
-    {"event": "user", "timestamp": 1.5, "metadata": {"channel_data": 1}, "text": "I want thai",
-     "parse_data": PARSE, "input_channel": "rest", "message_id": "m-1"},
+    {
+        "event": "user",
+        "timestamp": 1.5,
+        "metadata": {"channel_data": 1},
+        "text": "I want thai",
+        "parse_data": PARSE,
+        "input_channel": "rest",
+        "message_id": "m-1",
+    },
     {"event": "user_featurization", "timestamp": 2.0, "use_text_for_featurization": False},
     {"event": "entities", "timestamp": 2.0, "entities": [ENTITY]},
-    {"event": "bot", "timestamp": 3.0, "text": "Which city?", "metadata": {"utter_action": "utter_ask_city"},
-     "data": {"elements": None, "quick_replies": None, "attachment": None, "image": "http://x/y.png",
-              "custom": {"k": [1, 2]}, "buttons": [{"title": "Berlin", "payload": "/inform"}]}},
-    {"event": "action", "timestamp": 4.0, "name": "utter_ask_city", "policy": "TEDPolicy",
-     "confidence": 0.8, "action_text": None, "hide_rule_turn": False},
-    {"event": "action", "timestamp": 4.0, "name": None, "policy": None, "confidence": None,
-     "action_text": "Sure, here you go", "hide_rule_turn": True, "metadata": {"model_id": "abc"}},
+    {
+        "event": "bot",
+        "timestamp": 3.0,
+        "text": "Which city?",
+        "metadata": {"utter_action": "utter_ask_city"},
+        "data": {
+            "elements": None,
+            "quick_replies": None,
+            "attachment": None,
+            "image": "http://x/y.png",
+            "custom": {"k": [1, 2]},
+            "buttons": [{"title": "Berlin", "payload": "/inform"}],
+        },
+    },
+    {
+        "event": "action",
+        "timestamp": 4.0,
+        "name": "utter_ask_city",
+        "policy": "TEDPolicy",
+        "confidence": 0.8,
+        "action_text": None,
+        "hide_rule_turn": False,
+    },
+    {
+        "event": "action",
+        "timestamp": 4.0,
+        "name": None,
+        "policy": None,
+        "confidence": None,
+        "action_text": "Sure, here you go",
+        "hide_rule_turn": True,
+        "metadata": {"model_id": "abc"},
+    },
     {"event": "slot", "timestamp": 5.0, "name": "city", "value": {"nested": ["berlin", 1, None]}},
     {"event": "slot", "timestamp": 5.0, "name": "city", "value": None},
     {"event": "reset_slots", "timestamp": 6.0},
@@ -63,13 +96,32 @@ WIRE_EVENTS = [
     {"event": "form", "timestamp": 7.0, "name": None},
     {"event": "loop_interrupted", "timestamp": 8.0, "is_interrupted": True},
     {"event": "form_validation", "timestamp": 8.0, "validate": False},
-    {"event": "action_execution_rejected", "timestamp": 8.0, "name": "restaurant_form",
-     "policy": "RulePolicy", "confidence": 1.0},
+    {
+        "event": "action_execution_rejected",
+        "timestamp": 8.0,
+        "name": "restaurant_form",
+        "policy": "RulePolicy",
+        "confidence": 1.0,
+    },
     {"event": "followup", "timestamp": 9.0, "name": "action_search"},
-    {"event": "reminder", "timestamp": 9.0, "intent": "EXTERNAL_remind", "date_time": "2024-05-01T18:30:00+00:00",
-     "entities": [ENTITY], "name": "remind_1", "kill_on_user_msg": False},
-    {"event": "reminder", "timestamp": 9.0, "intent": "EXTERNAL_remind", "date_time": "2024-05-01T18:30:00",
-     "entities": {"cuisine": "thai"}, "name": None, "kill_on_user_msg": True},
+    {
+        "event": "reminder",
+        "timestamp": 9.0,
+        "intent": "EXTERNAL_remind",
+        "date_time": "2024-05-01T18:30:00+00:00",
+        "entities": [ENTITY],
+        "name": "remind_1",
+        "kill_on_user_msg": False,
+    },
+    {
+        "event": "reminder",
+        "timestamp": 9.0,
+        "intent": "EXTERNAL_remind",
+        "date_time": "2024-05-01T18:30:00",
+        "entities": {"cuisine": "thai"},
+        "name": None,
+        "kill_on_user_msg": True,
+    },
     {"event": "cancel_reminder", "timestamp": 9.0, "name": "remind_1", "intent": None, "entities": None},
     {"event": "agent", "timestamp": 9.0, "text": "hi", "data": {"a": 1}},
     {"event": "export", "timestamp": 9.0, "path": "stories.yml"},
@@ -95,8 +147,13 @@ def test_captured_rasa_request_events_parse_and_reserialize_unchanged():
     events = json.loads(REQUEST.read_text())["tracker"]["events"]
     parsed = events_from_dicts(events)
     assert [type(e).__name__ for e in parsed] == [
-        "ActionExecuted", "SessionStarted", "ActionExecuted", "UserUttered",
-        "ActionExecuted", "ActiveLoop", "SlotSet",
+        "ActionExecuted",
+        "SessionStarted",
+        "ActionExecuted",
+        "UserUttered",
+        "ActionExecuted",
+        "ActiveLoop",
+        "SlotSet",
     ]
     assert [e.as_dict() for e in parsed] == events
     user = parsed[3]
@@ -106,14 +163,21 @@ def test_captured_rasa_request_events_parse_and_reserialize_unchanged():
 
 def test_rasa_sdk_shapes_with_missing_and_null_keys_read_with_defaults():
     # what rasa_sdk.events builds: timestamp None, no action_text/hide_rule_turn, parse_data None
-    action = event_from_dict({"event": "action", "name": "utter_x", "policy": None, "confidence": None,
-                              "timestamp": None})
+    action = event_from_dict(
+        {"event": "action", "name": "utter_x", "policy": None, "confidence": None, "timestamp": None}
+    )
     assert isinstance(action.timestamp, float) and action.hide_rule_turn is False
-    user = event_from_dict({"event": "user", "timestamp": None, "text": "hi", "parse_data": None,
-                            "input_channel": None})
+    user = event_from_dict(
+        {"event": "user", "timestamp": None, "text": "hi", "parse_data": None, "input_channel": None}
+    )
     assert user.intent == {} and user.entities == [] and user.text == "hi"
-    assert user.as_dict()["parse_data"] == {"intent": {}, "entities": [], "text": "hi",
-                                            "message_id": None, "metadata": {}}
+    assert user.as_dict()["parse_data"] == {
+        "intent": {},
+        "entities": [],
+        "text": "hi",
+        "message_id": None,
+        "metadata": {},
+    }
     bot = event_from_dict({"event": "bot", "text": "yo", "data": None, "metadata": None, "timestamp": None})
     assert bot.data == {} and bot.metadata == {}
     loop = event_from_dict({"event": "active_loop", "timestamp": 1})
@@ -198,9 +262,30 @@ json_values = st.recursive(
     max_leaves=8,
 )
 field_names = st.sampled_from(
-    ["name", "value", "text", "parse_data", "data", "metadata", "timestamp", "policy", "confidence",
-     "intent", "entities", "date_time", "validate", "is_interrupted", "action_text", "hide_rule_turn",
-     "use_text_for_featurization", "kill_on_user_msg", "path", "update", "input_channel", "message_id"]
+    [
+        "name",
+        "value",
+        "text",
+        "parse_data",
+        "data",
+        "metadata",
+        "timestamp",
+        "policy",
+        "confidence",
+        "intent",
+        "entities",
+        "date_time",
+        "validate",
+        "is_interrupted",
+        "action_text",
+        "hide_rule_turn",
+        "use_text_for_featurization",
+        "kill_on_user_msg",
+        "path",
+        "update",
+        "input_channel",
+        "message_id",
+    ]
 )
 
 

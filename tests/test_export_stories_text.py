@@ -42,8 +42,11 @@ def test_commented_file_with_rules_after_stories():
 
 
 def test_every_compat_story_file_keeps_its_lines():
-    for path in [COMPAT / "formbot-3x" / "data" / "stories.yml", COMPAT / "concertbot-3x" / "data" / "stories.yml",
-                 COMPAT / "initial-project-3x" / "data" / "stories.yml"]:
+    for path in [
+        COMPAT / "formbot-3x" / "data" / "stories.yml",
+        COMPAT / "concertbot-3x" / "data" / "stories.yml",
+        COMPAT / "initial-project-3x" / "data" / "stories.yml",
+    ]:
         before = path.read_text()
         text = _append_yaml_stories(before, write_stories_yaml(NEW), path)
         _keeps_every_line(before, text)

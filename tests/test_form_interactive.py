@@ -109,11 +109,19 @@ def test_1x_forms_get_the_1x_event():
     from core.events import ActionExecuted, Form, SlotSet, UserUttered
     from core.tracker import DialogueStateTracker
 
-    tracker = DialogueStateTracker("old", None, [
-        ActionExecuted("action_listen"), UserUttered("/x", {"name": "request_restaurant"}),
-        ActionExecuted("restaurant_form"), Form("restaurant_form"), SlotSet("requested_slot", "cuisine"),
-        ActionExecuted("action_listen"), UserUttered("/y", {"name": "affirm"}),
-    ])
+    tracker = DialogueStateTracker(
+        "old",
+        None,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("/x", {"name": "request_restaurant"}),
+            ActionExecuted("restaurant_form"),
+            Form("restaurant_form"),
+            SlotSet("requested_slot", "cuisine"),
+            ActionExecuted("action_listen"),
+            UserUttered("/y", {"name": "affirm"}),
+        ],
+    )
     assert apply_validation_answer(tracker, validate=False) == [FormValidation(False)]
     assert tracker.is_active_loop_interrupted
 
@@ -134,9 +142,12 @@ def test_3x_training_trackers_and_the_opposite_contradiction(agent, domain):
     data = load_training_data([FORMBOT / "data"])
     trackers = training_trackers(data.stories, domain, augmentation_factor=0)
     tracker = detour(agent, "trackers")
-    assert contradiction_warning(trackers, tracker, validate=True) == \
-        f"{NO_VALIDATION_WARNING}: contradicting story 'stop the form, then continue'"
-    teaches_validation = read_stories_md(dedent("""\
+    assert (
+        contradiction_warning(trackers, tracker, validate=True)
+        == f"{NO_VALIDATION_WARNING}: contradicting story 'stop the form, then continue'"
+    )
+    teaches_validation = read_stories_md(
+        dedent("""\
         ## continue and validate
         * request_restaurant
             - restaurant_form
@@ -146,9 +157,12 @@ def test_3x_training_trackers_and_the_opposite_contradiction(agent, domain):
             - action_listen
         * form: affirm
             - restaurant_form
-    """))
-    assert contradiction_warning(teaches_validation, tracker, validate=False) == \
-        f"{VALIDATION_WARNING}: contradicting story 'continue and validate'"
+    """)
+    )
+    assert (
+        contradiction_warning(teaches_validation, tracker, validate=False)
+        == f"{VALIDATION_WARNING}: contradicting story 'continue and validate'"
+    )
     assert contradiction_warning(teaches_validation, tracker, validate=True) is None
 
 
@@ -169,8 +183,14 @@ def test_trained_rules_drive_the_form_to_submission(formbot_model, formbot_serve
     endpoints.write_text(f"action_endpoint:\n  url: {formbot_server}\n")
     agent = Agent.load(formbot_model, endpoints, rng=random.Random(1))
     register_forms(agent)
-    messages = ["/request_restaurant", '/inform{"cuisine": "korean"}', '/inform{"number": "3"}', "/affirm",
-                "/deny", '/inform{"feedback": "great"}']
+    messages = [
+        "/request_restaurant",
+        '/inform{"cuisine": "korean"}',
+        '/inform{"number": "3"}',
+        "/affirm",
+        "/deny",
+        '/inform{"feedback": "great"}',
+    ]
     texts = []
     for message in messages:
         turn = agent.handle_message("rules", message)

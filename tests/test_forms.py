@@ -167,8 +167,11 @@ def test_ignored_intents_and_other_slots_in_one_answer(formbot_domain, formbot_s
     assert tracker.requested_slot == "cuisine" and tracker.active_loop_name == "restaurant_form"
     say(agent, tracker, '/inform{"cuisine": "greek", "number": "2", "seating": "on the terrace"}')
     run(agent, tracker, "restaurant_form")
-    assert (tracker.get_slot("cuisine"), tracker.get_slot("num_people"), tracker.get_slot("outdoor_seating")) == \
-        ("greek", 2, True)
+    assert (tracker.get_slot("cuisine"), tracker.get_slot("num_people"), tracker.get_slot("outdoor_seating")) == (
+        "greek",
+        2,
+        True,
+    )
     assert tracker.requested_slot == "preferences"
 
 
@@ -219,23 +222,35 @@ def test_side_questions_do_not_count_as_useless_answers(formbot_domain, formbot_
 
 
 def tracker_in_form(domain, requested: str, intent: str, text: str = "", entities=()):
-    return DialogueStateTracker("m", domain.slot_defaults(), [
-        ActionExecuted("action_listen"), UserUttered("/request_restaurant", {"name": "request_restaurant"}),
-        ActionExecuted("restaurant_form"), ActiveLoop("restaurant_form"), SlotSet("requested_slot", requested),
-        ActionExecuted("action_listen"), UserUttered(text, {"name": intent}, list(entities)),
-    ])
+    return DialogueStateTracker(
+        "m",
+        domain.slot_defaults(),
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("/request_restaurant", {"name": "request_restaurant"}),
+            ActionExecuted("restaurant_form"),
+            ActiveLoop("restaurant_form"),
+            SlotSet("requested_slot", requested),
+            ActionExecuted("action_listen"),
+            UserUttered(text, {"name": intent}, list(entities)),
+        ],
+    )
 
 
 def test_conditions_ignored_intents_and_roles(formbot_domain):
-    assert extract_slots(tracker_in_form(formbot_domain, "feedback", "inform", "quick"), formbot_domain) == \
-        {"feedback": "quick"}
+    assert extract_slots(tracker_in_form(formbot_domain, "feedback", "inform", "quick"), formbot_domain) == {
+        "feedback": "quick"
+    }
     assert extract_slots(tracker_in_form(formbot_domain, "feedback", "chitchat", "nice weather"), formbot_domain) == {}
     assert extract_slots(tracker_in_form(formbot_domain, "cuisine", "affirm"), formbot_domain) == {}
-    assert extract_slots(tracker_in_form(formbot_domain, "outdoor_seating", "affirm"), formbot_domain) == \
-        {"outdoor_seating": True}
-    assert extract_slots(tracker_in_form(formbot_domain, "preferences", "deny", "no"), formbot_domain) == \
-        {"preferences": "no additional preferences"}
-    roles = read_domain(dedent("""\
+    assert extract_slots(tracker_in_form(formbot_domain, "outdoor_seating", "affirm"), formbot_domain) == {
+        "outdoor_seating": True
+    }
+    assert extract_slots(tracker_in_form(formbot_domain, "preferences", "deny", "no"), formbot_domain) == {
+        "preferences": "no additional preferences"
+    }
+    roles = read_domain(
+        dedent("""\
         version: "3.1"
         intents: [inform, request_restaurant]
         entities: [{city: {roles: [from, to]}}]
@@ -245,7 +260,9 @@ def test_conditions_ignored_intents_and_roles(formbot_domain):
           where: {type: text, mappings: [{type: from_trigger_intent, intent: request_restaurant, value: here,
                                           conditions: [{active_loop: restaurant_form}]}]}
         forms: {restaurant_form: {required_slots: [origin]}}
-    """), "domain.yml")
+    """),
+        "domain.yml",
+    )
     cities = [{"entity": "city", "value": "Oslo", "role": "to"}, {"entity": "city", "value": "Rome", "role": "from"}]
     assert extract_slots(tracker_in_form(roles, "origin", "inform", "x", cities), roles) == {"origin": "Rome"}
     trigger = DialogueStateTracker("t", roles.slot_defaults(), [UserUttered("/r", {"name": "request_restaurant"})])
@@ -265,7 +282,8 @@ def test_rasa_formbot_3x_domain_runs_the_loop_without_a_validation_server():
     events = run(agent, tracker, "restaurant_form", "action_listen")
     assert asked(events) == ["What cuisine?"]
     answers = [
-        ('/inform{"cuisine": "mexican"}', "num_people"), ('/inform{"number": "3"}', "outdoor_seating"),
+        ('/inform{"cuisine": "mexican"}', "num_people"),
+        ('/inform{"number": "3"}', "outdoor_seating"),
         ("/deny", "preferences"),
     ]
     for message, next_slot in answers:
@@ -277,8 +295,13 @@ def test_rasa_formbot_3x_domain_runs_the_loop_without_a_validation_server():
     agent.handle_user(tracker, {"text": "all good", "intent": {"name": "inform"}, "entities": []})
     run(agent, tracker, "restaurant_form")
     filled = {name: tracker.get_slot(name) for name in domain.forms["restaurant_form"].required_slots}
-    assert filled == {"cuisine": "mexican", "num_people": "3", "outdoor_seating": False,
-                      "preferences": "by the window", "feedback": "all good"}
+    assert filled == {
+        "cuisine": "mexican",
+        "num_people": "3",
+        "outdoor_seating": False,
+        "preferences": "by the window",
+        "feedback": "all good",
+    }
     assert tracker.get_slot("requested_slot") is None
     assert tracker.active_loop_name is None
 
@@ -299,10 +322,14 @@ class RestaurantForm1x(FormAction):
     def slot_mappings(self):
         return {
             "cuisine": self.from_entity(entity="cuisine", not_intent="chitchat"),
-            "num_people": [self.from_entity(entity="num_people", intent=["inform", "request_restaurant"]),
-                           self.from_entity(entity="number")],
-            "outdoor_seating": [self.from_intent(intent="affirm", value=True),
-                                self.from_intent(intent="deny", value=False)],
+            "num_people": [
+                self.from_entity(entity="num_people", intent=["inform", "request_restaurant"]),
+                self.from_entity(entity="number"),
+            ],
+            "outdoor_seating": [
+                self.from_intent(intent="affirm", value=True),
+                self.from_intent(intent="deny", value=False),
+            ],
         }
 
     def validate_num_people(self, value, dispatcher, tracker, domain):
@@ -336,8 +363,7 @@ def test_rasa_formbot_1x_remote_form_action_with_rejection_and_no_validation():
         assert asked(run(agent, tracker, "restaurant_form", "action_listen")) == ["how many people?"]
         say(agent, tracker, '/inform{"number": "0"}')
         events = run(agent, tracker, "restaurant_form", "action_listen")
-        assert asked(events) == ["number of people should be a positive integer, please try again",
-                                 "how many people?"]
+        assert asked(events) == ["number of people should be a positive integer, please try again", "how many people?"]
         say(agent, tracker, '/inform{"number": "2"}')
         run(agent, tracker, "restaurant_form", "action_listen")
         say(agent, tracker, "/affirm")

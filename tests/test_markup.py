@@ -20,9 +20,13 @@ def test_short_form_and_synonym_shorthand():
 
 
 def test_json_form_with_role_group_and_value():
-    text, entities = parse_markup('from [SF]{"entity": "city", "value": "San Francisco", "role": "from", "group": "1"} on')
+    text, entities = parse_markup(
+        'from [SF]{"entity": "city", "value": "San Francisco", "role": "from", "group": "1"} on'
+    )
     assert text == "from SF on"
-    assert entities == [{"start": 5, "end": 7, "value": "San Francisco", "entity": "city", "role": "from", "group": "1"}]
+    assert entities == [
+        {"start": 5, "end": 7, "value": "San Francisco", "entity": "city", "role": "from", "group": "1"}
+    ]
 
 
 def test_brackets_that_are_not_annotations_stay_text():
@@ -69,7 +73,9 @@ def test_to_markup_chooses_the_shortest_faithful_form():
         'fly from [SF]{"entity": "city", "value": "San Francisco"} to [Rome]{"entity": "city", "role": "to"}'
     )
     assert to_markup(text, entities, synonym_shorthand=True).startswith("fly from [SF](city:San Francisco) to")
-    assert to_markup(text, [{"start": 15, "end": 19, "value": "Rome", "entity": "city"}]) == "fly from SF to [Rome](city)"
+    assert (
+        to_markup(text, [{"start": 15, "end": 19, "value": "Rome", "entity": "city"}]) == "fly from SF to [Rome](city)"
+    )
 
 
 def test_to_markup_escapes_what_would_end_an_annotation_early():
@@ -94,8 +100,13 @@ WORD = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 
 
 @settings(max_examples=300)
-@given(st.lists(st.tuples(WORD, st.one_of(st.none(), st.tuples(st.text(min_size=1), st.text(), st.booleans()))),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(WORD, st.one_of(st.none(), st.tuples(st.text(min_size=1), st.text(), st.booleans()))),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_to_markup_then_parse_is_identity(pieces):
     text, entities = "", []
     for word, annotation in pieces:

@@ -34,8 +34,11 @@ def _contents() -> ArchiveContents:
         resolved_config={"language": "en", "nlu": {"epochs": 3}},
         domain_text="version: '3.1'\nintents:\n- greet\n",
         components={
-            "nlu": ComponentState("nlu", {"intents": ["greet", "bye"], "vocab": {"hi": 1}},
-                                  {"w": torch.randn(3, 4), "b": torch.zeros(4, dtype=torch.int64)}),
+            "nlu": ComponentState(
+                "nlu",
+                {"intents": ["greet", "bye"], "vocab": {"hi": 1}},
+                {"w": torch.randn(3, 4), "b": torch.zeros(4, dtype=torch.int64)},
+            ),
             "memoization": ComponentState("memoization", {"lookup": {"[]": "action_listen"}}, {}),
         },
     )
@@ -89,8 +92,7 @@ def test_resolve_model_path(tmp_path: Path) -> None:
     assert resolve_model_path(old) == old
 
 
-def _tampered(path: Path, name: str, data: bytes = b"evil", kind: bytes = tarfile.REGTYPE,
-              link: str = "") -> Path:
+def _tampered(path: Path, name: str, data: bytes = b"evil", kind: bytes = tarfile.REGTYPE, link: str = "") -> Path:
     """A real botcoach archive plus one hostile member."""
     write_archive(path, _contents())
     with tarfile.open(path, "r:gz") as tar:
@@ -132,8 +134,10 @@ def test_absolute_member_is_refused(tmp_path: Path) -> None:
     assert not outside.exists() and not outside.parent.exists()
 
 
-@pytest.mark.parametrize("kind, what", [(tarfile.SYMTYPE, "link"), (tarfile.LNKTYPE, "link"),
-                                        (tarfile.CHRTYPE, "device"), (tarfile.FIFOTYPE, "special")])
+@pytest.mark.parametrize(
+    "kind, what",
+    [(tarfile.SYMTYPE, "link"), (tarfile.LNKTYPE, "link"), (tarfile.CHRTYPE, "device"), (tarfile.FIFOTYPE, "special")],
+)
 def test_links_and_devices_are_refused(tmp_path: Path, kind: bytes, what: str) -> None:
     archive = _tampered(tmp_path / "m.tar.gz", "components/nlu/extra", kind=kind, link="/etc/passwd")
     target = tmp_path / "unpack"
@@ -214,8 +218,9 @@ def test_files_digest_follows_content_not_names(tmp_path: Path) -> None:
 
 
 def test_fingerprint_matching() -> None:
-    base = Fingerprint(version="1", nlu_config="n", core_config="c", domain="d", domain_core="dc",
-                       nlu_data="nd", stories="s")
+    base = Fingerprint(
+        version="1", nlu_config="n", core_config="c", domain="d", domain_core="dc", nlu_data="nd", stories="s"
+    )
     assert base.nlu_matches(base) and base.core_matches(base)
     responses_only = Fingerprint(**{**base.to_dict(), "domain": "d2"})
     assert base.nlu_matches(responses_only) and base.core_matches(responses_only)

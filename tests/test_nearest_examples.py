@@ -17,8 +17,9 @@ from tests.conftest import COMPAT
 MOODBOT = load_nlu(COMPAT / "moodbot-3x" / "data" / "nlu.yml")
 
 
-def _brute_force(vocabulary: SentenceVocabulary, messages: list[list[str]], intents: list[int], n_intents: int,
-                 query: list[str]) -> np.ndarray:
+def _brute_force(
+    vocabulary: SentenceVocabulary, messages: list[list[str]], intents: list[int], n_intents: int, query: list[str]
+) -> np.ndarray:
     dense = np.zeros((len(messages), len(vocabulary)))
     for row, words in enumerate(messages):
         ids, weights = vocabulary.vector(words)

@@ -177,8 +177,12 @@ def test_nlu_beside_stories_in_one_yaml_file():
     )
     data = read_nlu_yaml(text, "mixed.yml")
     assert data.examples == [
-        Example("hi Ann", "greet", [{"start": 3, "end": 6, "value": "Ann", "entity": "name"}],
-                {"source": "chat", "sentiment": "neutral"}),
+        Example(
+            "hi Ann",
+            "greet",
+            [{"start": 3, "end": 6, "value": "Ann", "entity": "name"}],
+            {"source": "chat", "sentiment": "neutral"},
+        ),
         Example("hello", "greet", [], {"source": "chat"}),
     ]
     assert data.examples[0].location.line == 11
@@ -197,8 +201,13 @@ def test_snips_loads(split, examples, entities):
     # entity counts are the number of `](` in the files: every annotation was read
     assert (len(data.examples), entity_count(data)) == (examples, entities)
     assert sorted(data.intents) == [
-        "AddToPlaylist", "BookRestaurant", "GetWeather", "PlayMusic", "RateBook",
-        "SearchCreativeWork", "SearchScreeningEvent",
+        "AddToPlaylist",
+        "BookRestaurant",
+        "GetWeather",
+        "PlayMusic",
+        "RateBook",
+        "SearchCreativeWork",
+        "SearchScreeningEvent",
     ]
     assert len(data.entity_names) == 39
 
@@ -231,10 +240,20 @@ def test_load_nlu_sniffs_content_when_the_extension_says_nothing(tmp_path):
 
 
 def test_merge_pools_lookups_and_keeps_later_synonyms():
-    a = NLUData([Example("hi", "greet")], {"ny": "New York"}, [RegexFeature("zip", "[0-9]{5}")],
-                [LookupTable("city", ["Berlin"])], {})
-    b = NLUData([Example("bye", "goodbye")], {"ny": "Newark"}, [RegexFeature("zip", "[0-9]{5}")],
-                [LookupTable("city", ["Berlin", "Paris"])], {"utter_faq/x": [{"text": "y"}]})
+    a = NLUData(
+        [Example("hi", "greet")],
+        {"ny": "New York"},
+        [RegexFeature("zip", "[0-9]{5}")],
+        [LookupTable("city", ["Berlin"])],
+        {},
+    )
+    b = NLUData(
+        [Example("bye", "goodbye")],
+        {"ny": "Newark"},
+        [RegexFeature("zip", "[0-9]{5}")],
+        [LookupTable("city", ["Berlin", "Paris"])],
+        {"utter_faq/x": [{"text": "y"}]},
+    )
     merged = a.merge(b)
     assert merged.intents == ["greet", "goodbye"]
     assert merged.synonyms == {"ny": "Newark"}

@@ -20,9 +20,7 @@ from tests.conftest import SHARED, COMPAT as RASA
 SNIPS = SHARED / "bench-data" / "snips"
 
 # A smaller model than the default keeps each training to a second or two.
-SMALL = NLUModelConfig(
-    embed_dim=48, hidden_dim=64, word_buckets=4096, char_buckets=8192, bag_buckets=4096
-)
+SMALL = NLUModelConfig(embed_dim=48, hidden_dim=64, word_buckets=4096, char_buckets=8192, bag_buckets=4096)
 
 
 def _entity_keys(entities: list[dict]) -> set[tuple]:

@@ -41,8 +41,12 @@ def examples(draw, intent: str) -> Example:
             continue
         last = index + draw(st.integers(0, len(words) - index - 1))
         start, end = starts[index], starts[last] + len(words[last])
-        entity = {"start": start, "end": end, "value": draw(st.one_of(st.just(text[start:end]), PHRASE)),
-                  "entity": draw(ANY_NAME)}
+        entity = {
+            "start": start,
+            "end": end,
+            "value": draw(st.one_of(st.just(text[start:end]), PHRASE)),
+            "entity": draw(ANY_NAME),
+        }
         for key in ("role", "group"):
             if draw(st.booleans()):
                 entity[key] = draw(ANY_NAME)
@@ -60,11 +64,17 @@ def nlu_data(draw) -> NLUData:
         add_entity_synonyms(example.text, example.entities, synonyms)
     regex_names = draw(st.lists(NAME, max_size=3, unique=True))
     regexes = [RegexFeature(n, p) for n in regex_names for p in draw(st.lists(PHRASE, min_size=1, max_size=2))]
-    lookups = [LookupTable(n, draw(st.lists(PHRASE, min_size=1, max_size=3)))
-               for n in draw(st.lists(NAME, max_size=2, unique=True))]
-    responses = draw(st.dictionaries(INTENT.map(lambda i: f"utter_{i}"),
-                                     st.lists(st.fixed_dictionaries({"text": st.text(max_size=20)}), min_size=1,
-                                              max_size=2), max_size=2))
+    lookups = [
+        LookupTable(n, draw(st.lists(PHRASE, min_size=1, max_size=3)))
+        for n in draw(st.lists(NAME, max_size=2, unique=True))
+    ]
+    responses = draw(
+        st.dictionaries(
+            INTENT.map(lambda i: f"utter_{i}"),
+            st.lists(st.fixed_dictionaries({"text": st.text(max_size=20)}), min_size=1, max_size=2),
+            max_size=2,
+        )
+    )
     return NLUData(all_examples, synonyms, regexes, lookups, responses)
 
 

@@ -45,9 +45,16 @@ PEER_PYTHON = PEER_VENV / "bin" / "python"
 INSTALLED_MARK = PEER_VENV / f".installed-rasa-sdk-{RASA_SDK_VERSION}"
 # What pip prints when it cannot reach the index at all (as opposed to a broken package or venv).
 UNREACHABLE = (
-    "NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
-    "Name or service not known", "Network is unreachable", "ConnectTimeoutError", "ReadTimeoutError",
-    "Max retries exceeded", "Connection refused", "ProxyError",
+    "NewConnectionError",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Name or service not known",
+    "Network is unreachable",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "Max retries exceeded",
+    "Connection refused",
+    "ProxyError",
 )
 INSTALL_SECONDS = 200
 CONCERTS = ["The Midnight Lanterns", "Cobalt Harbour", "Juniper & the Owls"]
@@ -66,25 +73,37 @@ def _has_rasa_sdk() -> bool:
 def _create_peer_venv() -> None:
     """A fresh venv with rasa-sdk; skips when PyPI is unreachable, fails on anything else."""
     shutil.rmtree(PEER_VENV, ignore_errors=True)
-    venv = subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)],
-                          capture_output=True, text=True, timeout=120)
+    venv = subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], capture_output=True, text=True, timeout=120)
     if venv.returncode != 0:
         pytest.fail(f"python -m venv {PEER_VENV} failed:\n{venv.stdout}{venv.stderr}")
-    command = [str(PEER_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
-               "--timeout", "30", "--retries", "2", f"rasa-sdk=={RASA_SDK_VERSION}"]
+    command = [
+        str(PEER_PYTHON),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--timeout",
+        "30",
+        "--retries",
+        "2",
+        f"rasa-sdk=={RASA_SDK_VERSION}",
+    ]
     try:  # about 45 s here; the bound stays under pytest's per-test timeout of 300 s
         install = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_SECONDS)
     except subprocess.TimeoutExpired:
         shutil.rmtree(PEER_VENV, ignore_errors=True)
-        pytest.skip(f"PyPI is too slow to reach: pip install rasa-sdk=={RASA_SDK_VERSION} did not finish "
-                    f"within {INSTALL_SECONDS} s")
+        pytest.skip(
+            f"PyPI is too slow to reach: pip install rasa-sdk=={RASA_SDK_VERSION} did not finish "
+            f"within {INSTALL_SECONDS} s"
+        )
     if install.returncode != 0:
         output = (install.stdout + install.stderr).strip()
         shutil.rmtree(PEER_VENV, ignore_errors=True)
         cause = next((line for line in output.splitlines() if any(m in line for m in UNREACHABLE)), None)
         if cause is not None:
-            pytest.skip(f"PyPI is unreachable, so rasa-sdk=={RASA_SDK_VERSION} cannot be installed: "
-                        f"{cause.strip()}")
+            pytest.skip(f"PyPI is unreachable, so rasa-sdk=={RASA_SDK_VERSION} cannot be installed: {cause.strip()}")
         pytest.fail(f"pip install rasa-sdk=={RASA_SDK_VERSION} failed:\n{output[-3000:]}")
     INSTALLED_MARK.write_text("installed by tests/test_rasa_sdk_peer.py\n")
 
@@ -163,7 +182,11 @@ def rasa_sdk_server(rasa_sdk_python: Path, tmp_path_factory) -> Iterator[str]:
     with open(log, "w") as out:
         process = subprocess.Popen(
             [str(rasa_sdk_python), "-m", "rasa_sdk", "--actions", "rasa_sdk_actions", "--port", str(port)],
-            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -179,12 +202,20 @@ def rasa_sdk_server(rasa_sdk_python: Path, tmp_path_factory) -> Iterator[str]:
 def test_the_peer_is_rasa_sdk_serving_the_sample_actions(rasa_sdk_server, rasa_sdk_python):
     version = subprocess.run(
         [str(rasa_sdk_python), "-c", "import rasa_sdk; print(rasa_sdk.__version__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert version == RASA_SDK_VERSION
     served = {item["name"] for item in _get_json(rasa_sdk_server.replace("/webhook", "/actions"))}
-    assert served == {"action_search_concerts", "action_search_venues", "action_show_concert_reviews",
-                      "action_show_venue_reviews", "validate_restaurant_form", "action_cancel_booking"}
+    assert served == {
+        "action_search_concerts",
+        "action_search_venues",
+        "action_show_concert_reviews",
+        "action_show_venue_reviews",
+        "validate_restaurant_form",
+        "action_cancel_booking",
+    }
 
 
 # -- concertbot: a trained model, its custom actions on rasa-sdk ---------------------------------
@@ -213,8 +244,10 @@ def test_concertbot_conversation_runs_its_custom_actions_on_rasa_sdk(concert_age
     agent.handle_message("fan", "/affirm")
     search = agent.handle_message("fan", "/search_concerts")
     assert search.problems == []
-    assert [e.name for e in search.events if isinstance(e, ActionExecuted)] == \
-        ["action_search_concerts", "action_listen"]
+    assert [e.name for e in search.events if isinstance(e, ActionExecuted)] == [
+        "action_search_concerts",
+        "action_listen",
+    ]
     assert [m.text for m in search.messages] == [f"Coming up soon: {', '.join(CONCERTS)}."]  # rasa_sdk's dispatcher
     tracker = agent.tracker_for("fan")
     assert [c["artist"] for c in tracker.slots["concerts"]] == CONCERTS  # SlotSet from rasa_sdk.events

@@ -18,7 +18,9 @@ from core.errors import ActionServerError, DataError
 from core.events import ActionExecuted, ActionExecutionRejected, BotUttered, SlotSet
 from core.runtime import Agent, EndpointConfig, read_endpoints
 
-COMPAT_REQUEST = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
+COMPAT_REQUEST = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
+)
 
 DOMAIN = read_domain(
     """
@@ -40,15 +42,17 @@ async def webhook(request: web.Request) -> web.Response:
     SEEN.append({"body": body, "token": request.query.get("token")})
     name = body["next_action"]
     if name == "action_ok":
-        return web.json_response({
-            "events": [{"event": "slot", "name": "name", "value": "Ann", "timestamp": None}],
-            "responses": [
-                {"text": "plain", "buttons": [{"title": "ok", "payload": "/greet"}]},
-                {"response": "utter_hello", "place": "Oslo"},
-                {"template": "utter_hello", "place": "Rome"},
-                {"text": None, "custom": {"kind": "card"}},
-            ],
-        })
+        return web.json_response(
+            {
+                "events": [{"event": "slot", "name": "name", "value": "Ann", "timestamp": None}],
+                "responses": [
+                    {"text": "plain", "buttons": [{"title": "ok", "payload": "/greet"}]},
+                    {"response": "utter_hello", "place": "Oslo"},
+                    {"template": "utter_hello", "place": "Rome"},
+                    {"text": None, "custom": {"kind": "card"}},
+                ],
+            }
+        )
     if name == "action_reject":
         return web.json_response({"error": "not now", "action_name": name}, status=400)
     if name == "action_boom":
@@ -60,8 +64,9 @@ async def webhook(request: web.Request) -> web.Response:
     if name == "action_slow":
         await asyncio.sleep(2)
         return web.json_response({"events": []})
-    return web.json_response({"error": f"No registered action found for name '{name}'.", "action_name": name},
-                             status=404)
+    return web.json_response(
+        {"error": f"No registered action found for name '{name}'.", "action_name": name}, status=404
+    )
 
 
 @pytest.fixture
@@ -179,8 +184,10 @@ def test_endpoints_file(monkeypatch):
     endpoints = read_endpoints('action_endpoint:\n  url: "http://localhost:5055/webhook"\n  token: abc\n', "e.yml")
     assert endpoints.action == EndpointConfig("http://localhost:5055/webhook", "abc", 10.0)
     monkeypatch.setenv("BOT_ACTIONS", "http://actions:5055/webhook")
-    assert read_endpoints("action_endpoint:\n  url: ${BOT_ACTIONS}\n  timeout: 3\n").action.url == \
-        "http://actions:5055/webhook"
+    assert (
+        read_endpoints("action_endpoint:\n  url: ${BOT_ACTIONS}\n  timeout: 3\n").action.url
+        == "http://actions:5055/webhook"
+    )
     assert read_endpoints("tracker_store:\n  type: sql\n").action is None
     with pytest.raises(DataError, match="e.yml:2:3: the action endpoint's `url`"):
         read_endpoints("action_endpoint:\n  url: localhost:5055\n", "e.yml")

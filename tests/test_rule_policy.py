@@ -10,7 +10,15 @@ import pytest
 from core.config import PolicyConfig
 from core.domain import RULE_SNIPPET_ACTION, Domain, load_domain, read_domain
 from core.errors import DataError
-from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, Event, LoopInterrupted, SlotSet, UserUttered
+from core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    Event,
+    LoopInterrupted,
+    SlotSet,
+    UserUttered,
+)
 from core.policies.base import policy_from_state, policy_to_state
 from core.policies.rules import RulePolicy, pattern_start, rule_events, rule_patterns
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
@@ -94,8 +102,14 @@ def replay_rule(policy: RulePolicy, rule: TrainingTracker, domain: Domain) -> li
 
 @pytest.mark.parametrize(
     "folder",
-    [COMPAT / "formbot-3x", COMPAT / "concertbot-3x", COMPAT / "moodbot-3x", COMPAT / "initial-project-3x",
-     SAMPLES / "formbot", SAMPLES / "concertbot"],
+    [
+        COMPAT / "formbot-3x",
+        COMPAT / "concertbot-3x",
+        COMPAT / "moodbot-3x",
+        COMPAT / "initial-project-3x",
+        SAMPLES / "formbot",
+        SAMPLES / "concertbot",
+    ],
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_real_rules_train_and_predict_their_own_actions(folder: Path) -> None:
@@ -144,8 +158,13 @@ def test_condition_rule_pattern_holds_the_condition(rules_without_stories: dict)
     assert tracker.condition_length == 2 and pattern_start(tracker) == 0
     first_key = rule_patterns(tracker, LOOP_DOMAIN)[0][1]
     pattern = json.loads(first_key)
-    assert pattern == [{"active_loop": {"name": "loop_q_form"}, "prev_action": {"action_name": ACTION_LISTEN},
-                        "user": {"entities": ["some_slot"], "intent": "inform"}}]
+    assert pattern == [
+        {
+            "active_loop": {"name": "loop_q_form"},
+            "prev_action": {"action_name": ACTION_LISTEN},
+            "user": {"entities": ["some_slot"], "intent": "inform"},
+        }
+    ]
 
 
 def test_conversation_start_rule_matches_only_at_the_start(rules_without_stories: dict) -> None:
@@ -159,20 +178,32 @@ def test_conversation_start_rule_matches_only_at_the_start(rules_without_stories
     )
     assert policy.predict(later, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "action_default_fallback"
     anywhere = RulePolicy()
-    anywhere.train(training_trackers([rules_without_stories["Rule which explicitly waits for user input when finished"]],
-                                     LOOP_DOMAIN, 0), LOOP_DOMAIN)
+    anywhere.train(
+        training_trackers(
+            [rules_without_stories["Rule which explicitly waits for user input when finished"]], LOOP_DOMAIN, 0
+        ),
+        LOOP_DOMAIN,
+    )
     assert anywhere.predict(later, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "utter_explain_some_slot"
 
 
 def test_wait_for_user_input_false_leaves_the_next_action_open(rules_without_stories: dict) -> None:
     after_explain = tracker_of(LOOP_DOMAIN, act(ACTION_LISTEN), user("explain"), act("utter_explain_some_slot"))
     hand_over = RulePolicy()
-    hand_over.train(training_trackers([rules_without_stories["Rule after which another action should be predicted"]],
-                                      LOOP_DOMAIN, 0), LOOP_DOMAIN)
+    hand_over.train(
+        training_trackers(
+            [rules_without_stories["Rule after which another action should be predicted"]], LOOP_DOMAIN, 0
+        ),
+        LOOP_DOMAIN,
+    )
     assert hand_over.predict(after_explain, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "action_default_fallback"
     waiting = RulePolicy()
-    waiting.train(training_trackers([rules_without_stories["Rule which explicitly waits for user input when finished"]],
-                                    LOOP_DOMAIN, 0), LOOP_DOMAIN)
+    waiting.train(
+        training_trackers(
+            [rules_without_stories["Rule which explicitly waits for user input when finished"]], LOOP_DOMAIN, 0
+        ),
+        LOOP_DOMAIN,
+    )
     assert waiting.predict(after_explain, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == ACTION_LISTEN
 
 
@@ -188,8 +219,15 @@ def formbot() -> tuple[Domain, RulePolicy]:
 
 
 def in_form(*more: Event) -> list[Event]:
-    return [act(ACTION_LISTEN), user("request_restaurant"), act("restaurant_form"), ActiveLoop("restaurant_form"),
-            SlotSet("requested_slot", "cuisine"), act(ACTION_LISTEN), *more]
+    return [
+        act(ACTION_LISTEN),
+        user("request_restaurant"),
+        act("restaurant_form"),
+        ActiveLoop("restaurant_form"),
+        SlotSet("requested_slot", "cuisine"),
+        act(ACTION_LISTEN),
+        *more,
+    ]
 
 
 def test_loop_prediction_after_user_input_then_listen(formbot) -> None:
@@ -243,8 +281,14 @@ def test_story_unhappy_path_marks_the_loop_interrupted(formbot) -> None:
     """The stories run the form right after 'affirm' to continue: it must not validate that input."""
     domain, policy = formbot
     tracker = tracker_of(
-        domain, *in_form(user("stop"), ActionExecutionRejected("restaurant_form"), act("utter_ask_continue"),
-                         act(ACTION_LISTEN), user("affirm"))
+        domain,
+        *in_form(
+            user("stop"),
+            ActionExecutionRejected("restaurant_form"),
+            act("utter_ask_continue"),
+            act(ACTION_LISTEN),
+            user("affirm"),
+        ),
     )
     prediction = policy.predict(tracker, domain)
     assert any(isinstance(e, LoopInterrupted) and e.is_interrupted for e in prediction.events)
@@ -255,8 +299,11 @@ def test_story_unhappy_path_marks_the_loop_interrupted(formbot) -> None:
 
 def test_default_intents_overrule_loops_and_rules(formbot) -> None:
     domain, policy = formbot
-    for intent, action in [("restart", "action_restart"), ("back", "action_back"),
-                           ("session_start", "action_session_start")]:
+    for intent, action in [
+        ("restart", "action_restart"),
+        ("back", "action_back"),
+        ("session_start", "action_session_start"),
+    ]:
         tracker = tracker_of(domain, *in_form(user(intent)))
         prediction = policy.predict(tracker, domain)
         assert prediction.best_action(domain) == action and prediction.max_confidence == 1.0
@@ -329,8 +376,10 @@ stories:
 """
     with pytest.raises(DataError) as caught:
         trained(LOOP_DOMAIN, text)
-    assert ("the prediction of the action 'utter_chitchat' in story 'greeting answered with small talk' is "
-            "contradicting with rule(s) 'greet back' which predicted action 'utter_greet'") in caught.value.message
+    assert (
+        "the prediction of the action 'utter_chitchat' in story 'greeting answered with small talk' is "
+        "contradicting with rule(s) 'greet back' which predicted action 'utter_greet'"
+    ) in caught.value.message
 
 
 def test_story_continuing_after_a_rule_is_fine_and_rules_used_by_stories_are_not_hidden() -> None:
@@ -391,5 +440,7 @@ rules:
 """
     with pytest.raises(DataError) as caught:
         trained(LOOP_DOMAIN, text)
-    assert ("the action 'utter_explain_some_slot' in rule 'explain after greet' does not set some of the slots "
-            "that it sets in other rules: 'some_slot'") in caught.value.message
+    assert (
+        "the action 'utter_explain_some_slot' in rule 'explain after greet' does not set some of the slots "
+        "that it sets in other rules: 'some_slot'"
+    ) in caught.value.message

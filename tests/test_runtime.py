@@ -100,13 +100,24 @@ def agent_with(choose, domain=DOMAIN_3X, **options) -> Agent:
 def test_first_message_starts_a_session_and_extracts_slots():
     agent = agent_with(after_user_listen("utter_greet"))
     tracker = agent.tracker_for("ann")
-    parse = {"text": "I fly from Paris", "intent": {"name": "inform", "confidence": 0.9},
-             "entities": [{"entity": "city", "value": "Paris", "start": 11, "end": 16, "role": "from"},
-                          {"entity": "city", "value": "Rome", "start": 0, "end": 0}]}
+    parse = {
+        "text": "I fly from Paris",
+        "intent": {"name": "inform", "confidence": 0.9},
+        "entities": [
+            {"entity": "city", "value": "Paris", "start": 11, "end": 16, "role": "from"},
+            {"entity": "city", "value": "Rome", "start": 0, "end": 0},
+        ],
+    }
     events = agent.handle_user(tracker, parse)
     assert kinds(events) == [
-        "action:action_session_start", "session_started", "action:action_listen", "user",
-        "slot:city", "slot:cities", "slot:origin", "slot:note",
+        "action:action_session_start",
+        "session_started",
+        "action:action_listen",
+        "user",
+        "slot:city",
+        "slot:cities",
+        "slot:origin",
+        "slot:note",
     ]
     assert tracker.slots["city"] == "Rome" and tracker.slots["cities"] == ["Rome"]
     assert tracker.slots["origin"] == "Paris" and tracker.slots["note"] == "I fly from Paris"
@@ -135,9 +146,14 @@ templates:
 
 
 def test_1x_auto_fill_from_same_named_entity_and_store_entities_as_slots_false():
-    parse = {"text": "Berlin", "intent": {"name": "inform"},
-             "entities": [{"entity": "city", "value": "Berlin", "start": 0, "end": 6},
-                          {"entity": "country", "value": "DE", "start": 0, "end": 6}]}
+    parse = {
+        "text": "Berlin",
+        "intent": {"name": "inform"},
+        "entities": [
+            {"entity": "city", "value": "Berlin", "start": 0, "end": 6},
+            {"entity": "country", "value": "DE", "start": 0, "end": 6},
+        ],
+    }
     agent = agent_with(after_user_listen("utter_ok"), domain=read_domain(DOMAIN_1X, "domain.yml"))
     tracker = agent.tracker_for("x")
     agent.handle_user(tracker, parse)
@@ -152,8 +168,11 @@ def test_1x_auto_fill_from_same_named_entity_and_store_entities_as_slots_false()
 def test_expired_session_starts_again_carrying_slots_over():
     agent = agent_with(after_user_listen("utter_greet"))
     tracker = agent.tracker_for("old")
-    agent.handle_message(tracker, "/inform", parse={"text": "x", "intent": {"name": "inform"},
-                                                    "entities": [{"entity": "city", "value": "Oslo"}]})
+    agent.handle_message(
+        tracker,
+        "/inform",
+        parse={"text": "x", "intent": {"name": "inform"}, "entities": [{"entity": "city", "value": "Oslo"}]},
+    )
     assert not agent.needs_session_start(tracker)
     user = next(e for e in tracker.events if isinstance(e, UserUttered))
     object.__setattr__(user, "timestamp", time.time() - 61 * 60)
@@ -203,8 +222,7 @@ def test_a_rejected_action_is_logged_and_the_policies_are_asked_again():
     agent = agent_with(choose)
     agent.registry.register("action_custom", RejectOnce)
     turn = agent.handle_message("r", "/greet")
-    assert kinds(turn.events)[-4:] == [
-        "action_execution_rejected", "action:utter_greet", "bot", "action:action_listen"]
+    assert kinds(turn.events)[-4:] == ["action_execution_rejected", "action:utter_greet", "bot", "action:action_listen"]
     assert [m.text for m in turn.messages] == ["Hello!"]
 
 
@@ -254,8 +272,11 @@ def test_restart_back_fallback_and_deactivate_loop():
 def test_two_stage_fallback_affirm_then_clarified_message_is_restated():
     agent = agent_with(after_user_listen("utter_greet"))
     tracker = agent.tracker_for("f")
-    unclear = {"text": "hmm hi", "intent": {"name": "nlu_fallback", "confidence": 0.4},
-               "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}]}
+    unclear = {
+        "text": "hmm hi",
+        "intent": {"name": "nlu_fallback", "confidence": 0.4},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "greet", "confidence": 0.3}],
+    }
     agent.handle_user(tracker, unclear)
     ask = agent.execute(tracker, "action_two_stage_fallback")
     assert kinds(ask)[:2] == ["action:action_two_stage_fallback", "active_loop:action_two_stage_fallback"]

@@ -28,8 +28,12 @@ RASA_REQUEST = ROOT.parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6
 BOTCOACH = Path(sys.executable).parent / "botcoach"  # the console script installed beside this python
 
 CUSTOM_ACTIONS = {
-    "concertbot": {"action_search_concerts", "action_search_venues", "action_show_concert_reviews",
-                   "action_show_venue_reviews"},
+    "concertbot": {
+        "action_search_concerts",
+        "action_search_venues",
+        "action_show_concert_reviews",
+        "action_show_venue_reviews",
+    },
     "formbot": {"validate_restaurant_form", "action_cancel_booking"},
 }
 
@@ -76,7 +80,10 @@ def served(request, tmp_path_factory) -> Iterator[Served]:
     with open(log, "w") as out:
         process = subprocess.Popen(
             [str(BOTCOACH), "run", "actions", "--actions", "actions", "--port", str(port)],
-            cwd=SAMPLES / bot, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=SAMPLES / bot,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     base = f"http://127.0.0.1:{port}"
@@ -126,8 +133,11 @@ def check_answer(action: str, answer: Any) -> None:
     events = assert_rasa_accepts(answer)
     texts = [response.get("text") for response in answer["responses"]]
     if action == "action_search_concerts":
-        assert [c["artist"] for c in events[0].value] == ["The Midnight Lanterns", "Cobalt Harbour",
-                                                          "Juniper & the Owls"]
+        assert [c["artist"] for c in events[0].value] == [
+            "The Midnight Lanterns",
+            "Cobalt Harbour",
+            "Juniper & the Owls",
+        ]
         assert events == [SlotSet("concerts", events[0].value)] and texts[0].startswith("Coming up soon:")
     elif action == "action_search_venues":
         assert [e.name for e in events] == ["venues"] and texts[0].startswith("Venues with live music near you:")
@@ -147,8 +157,9 @@ def test_a_rasa_3_6_request_gets_an_answer_rasa_accepts(served):
 
 
 def test_an_unknown_action_is_a_404_naming_it(served):
-    request = urllib.request.Request(f"{served.base}/webhook", json.dumps(rasa_request("action_nope")).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{served.base}/webhook", json.dumps(rasa_request("action_nope")).encode(), {"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as failure:
         urllib.request.urlopen(request, timeout=10)
     assert failure.value.code == 404

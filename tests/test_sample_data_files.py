@@ -23,8 +23,15 @@ BOTS = ["moodbot", "concertbot", "formbot"]
 YAML_BOTS = ["concertbot", "formbot"]
 MAX_HISTORY = 5
 LISTEN = "action_listen"
-BUILTIN_ACTIONS = {LISTEN, "action_restart", "action_deactivate_loop", "action_default_fallback",
-                   "action_session_start", "action_back", "action_two_stage_fallback"}
+BUILTIN_ACTIONS = {
+    LISTEN,
+    "action_restart",
+    "action_deactivate_loop",
+    "action_default_fallback",
+    "action_session_start",
+    "action_back",
+    "action_two_stage_fallback",
+}
 ANY = "<any>"
 START = "<start>"
 MARKUP = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<plain>[^)]+)\)|(?P<json>\{[^}]*\}))")
@@ -154,8 +161,11 @@ def rules(bot: str) -> list[dict]:
 
 
 def featurized_slots(domain: dict[str, Any]) -> dict[str, str]:
-    return {name: spec["type"] for name, spec in domain["slots"].items()
-            if spec.get("influence_conversation", spec["type"] != "any")}
+    return {
+        name: spec["type"]
+        for name, spec in domain["slots"].items()
+        if spec.get("influence_conversation", spec["type"] != "any")
+    }
 
 
 def slot_feature(slot_type: str, value: Any) -> Any:
@@ -225,8 +235,10 @@ def rule_predictions(bot: str, featurized: dict[str, str]) -> list[tuple[tuple, 
 
 def state_matches(state: tuple, pattern: tuple) -> bool:
     """Rule fields left open match anything; rule slots need only be a subset of the story's."""
-    return all(wanted == ANY or (wanted <= value if isinstance(wanted, frozenset) else value == wanted)
-               for value, wanted in zip(state, pattern))
+    return all(
+        wanted == ANY or (wanted <= value if isinstance(wanted, frozenset) else value == wanted)
+        for value, wanted in zip(state, pattern)
+    )
 
 
 def specificity(window: tuple) -> tuple[int, int]:
@@ -237,8 +249,11 @@ def specificity(window: tuple) -> tuple[int, int]:
 def rule_verdict(window: tuple, rule_preds: list[tuple[tuple, str, str]]) -> set[str] | None:
     """The actions the most specific rules matching the end of `window` predict, or None."""
     real = [state for state in window if state != START]
-    matching = [(pattern, action) for pattern, action, _ in rule_preds
-                if len(pattern) <= len(real) and all(map(state_matches, real[-len(pattern):], pattern))]
+    matching = [
+        (pattern, action)
+        for pattern, action, _ in rule_preds
+        if len(pattern) <= len(real) and all(map(state_matches, real[-len(pattern) :], pattern))
+    ]
     if not matching:
         return None
     best = max(specificity(pattern) for pattern, _ in matching)
@@ -247,8 +262,7 @@ def rule_verdict(window: tuple, rule_preds: list[tuple[tuple, str, str]]) -> set
 
 def story_predictions(bot: str, stories: list[tuple[str, list[tuple]]]) -> list[tuple[tuple, str, str]]:
     featurized = featurized_slots(domain_of(bot))
-    return [(window, action, name) for name, steps in stories
-            for window, action in Replay(featurized).run(steps)]
+    return [(window, action, name) for name, steps in stories for window, action in Replay(featurized).run(steps)]
 
 
 # ---------------------------------------------------------------- the checks
@@ -351,9 +365,12 @@ def test_stories_record_what_unconditional_intent_mappings_set(bot: str) -> None
             recorded = steps[index + 1][1] if index + 1 < len(steps) and steps[index + 1][0] == "slots" else {}
             for slot in featurized:
                 for mapping in domain["slots"][slot]["mappings"]:
-                    if mapping["type"] == "from_intent" and not mapping.get("conditions") \
-                            and step[1] in ([mapping["intent"]] if isinstance(mapping["intent"], str)
-                                            else mapping["intent"]):
+                    if (
+                        mapping["type"] == "from_intent"
+                        and not mapping.get("conditions")
+                        and step[1]
+                        in ([mapping["intent"]] if isinstance(mapping["intent"], str) else mapping["intent"])
+                    ):
                         assert recorded.get(slot, "<unset>") == mapping["value"], f"{bot} / {name}: {slot}"
 
 
@@ -383,13 +400,16 @@ def test_every_test_story_step_is_taught(bot: str) -> None:
 
 def test_concertbot_teaches_concert_reviews_after_a_concert_search() -> None:
     """Issue 6 types `/search_concerts` then `/compare_reviews` at the start of a conversation."""
-    conversation = [("user", "search_concerts", []), ("action", "action_search_concerts"),
-                    ("user", "compare_reviews", []), ("action", "action_show_concert_reviews")]
+    conversation = [
+        ("user", "search_concerts", []),
+        ("action", "action_search_concerts"),
+        ("user", "compare_reviews", []),
+        ("action", "action_show_concert_reviews"),
+    ]
     taught = {(w, a) for w, a, _ in story_predictions("concertbot", training_stories("concertbot"))}
     asked = story_predictions("concertbot", [("issue 6", conversation)])
     assert len(asked) == 4 and all((w, a) in taught for w, a, _ in asked)
-    wrong = {a for w, a, _ in story_predictions("concertbot", training_stories("concertbot"))
-             if w == asked[-1][0]}
+    wrong = {a for w, a, _ in story_predictions("concertbot", training_stories("concertbot")) if w == asked[-1][0]}
     assert wrong == {"action_show_concert_reviews"}
 
 
@@ -411,15 +431,24 @@ def test_actions_package_serves_exactly_the_domain_actions(bot: str) -> None:
     assert (package / "__init__.py").exists()
     source = (package / "actions.py").read_text(encoding="utf-8")
     imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"typing", "core.sdk", "core.sdk.events", "core.sdk.executor",
-                        "core.sdk.forms", "core.sdk.types"}
+    assert imported <= {
+        "typing",
+        "core.sdk",
+        "core.sdk.events",
+        "core.sdk.executor",
+        "core.sdk.forms",
+        "core.sdk.types",
+    }
     for response in re.findall(r'response="(\w+)"', source):
         assert response in domain["responses"], response
     module = import_actions(bot)
     from core.sdk import Action
 
-    served = {cls().name() for cls in vars(module).values()
-              if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__}
+    served = {
+        cls().name()
+        for cls in vars(module).values()
+        if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__
+    }
     assert served == domain["actions"]
 
 
@@ -451,12 +480,17 @@ def test_restaurant_form_validation() -> None:
     form, dispatcher = module.ValidateRestaurantForm(), CollectingDispatcher()
     assert form.validate_cuisine("Thai", dispatcher, None, {}) == {"cuisine": "thai"}
     assert form.validate_cuisine("martian", dispatcher, None, {}) == {"cuisine": None}
-    assert [form.validate_num_people(v, dispatcher, None, {})["num_people"]
-            for v in ("four", "4", 4.0, "0", -2, 2.5, "lots")] == [4, 4, 4, None, None, None, None]
-    assert [form.validate_outdoor_seating(v, dispatcher, None, {})["outdoor_seating"]
-            for v in (True, False, "on the terrace", "inside", "whatever")] == [True, False, True, False, None]
+    assert [
+        form.validate_num_people(v, dispatcher, None, {})["num_people"]
+        for v in ("four", "4", 4.0, "0", -2, 2.5, "lots")
+    ] == [4, 4, 4, None, None, None, None]
+    assert [
+        form.validate_outdoor_seating(v, dispatcher, None, {})["outdoor_seating"]
+        for v in (True, False, "on the terrace", "inside", "whatever")
+    ] == [True, False, True, False, None]
     assert [m["response"] for m in dispatcher.messages] == (
-        ["utter_wrong_cuisine"] + ["utter_wrong_num_people"] * 4 + ["utter_wrong_outdoor_seating"])
+        ["utter_wrong_cuisine"] + ["utter_wrong_num_people"] * 4 + ["utter_wrong_outdoor_seating"]
+    )
     events, messages = run_action(module, "ActionCancelBooking", {"cuisine": "thai"})
     assert [event["event"] for event in events] == ["reset_slots"]
     assert messages[0]["response"] == "utter_booking_cancelled"

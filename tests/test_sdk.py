@@ -15,9 +15,9 @@ from core.sdk.forms import FormAction
 from tests.conftest import ROOT
 
 
-
-def make_tracker(slots=None, events_=None, latest_message=None, active_loop=None,
-                 latest_action_name="action_listen", **extra) -> Tracker:
+def make_tracker(
+    slots=None, events_=None, latest_message=None, active_loop=None, latest_action_name="action_listen", **extra
+) -> Tracker:
     state = {
         "sender_id": "tester",
         "slots": slots or {},
@@ -39,6 +39,7 @@ def user_message(intent: str, text: str = "", entities=None) -> dict:
 
 # -- events and dispatcher -------------------------------------------------------------------
 
+
 def test_event_helpers_build_rasa_wire_dicts():
     when = datetime.datetime(2024, 5, 1, 12, 30)
     assert events.SlotSet("city", "Paris") == {"event": "slot", "timestamp": None, "name": "city", "value": "Paris"}
@@ -48,12 +49,23 @@ def test_event_helpers_build_rasa_wire_dicts():
     assert events.AllSlotsReset()["event"] == "reset_slots"
     assert events.FollowupAction("action_x") == {"event": "followup", "timestamp": None, "name": "action_x"}
     assert events.ReminderScheduled("remind", when, name="r1") == {
-        "event": "reminder", "timestamp": None, "intent": "remind", "entities": None,
-        "date_time": "2024-05-01T12:30:00", "name": "r1", "kill_on_user_msg": True}
+        "event": "reminder",
+        "timestamp": None,
+        "intent": "remind",
+        "entities": None,
+        "date_time": "2024-05-01T12:30:00",
+        "name": "r1",
+        "kill_on_user_msg": True,
+    }
     assert events.ReminderCancelled(name="r1")["event"] == "cancel_reminder"
     assert events.ConversationPaused()["event"] == "pause" and events.ConversationResumed()["event"] == "resume"
-    assert events.ActionExecuted("utter_hi") == {"event": "action", "name": "utter_hi", "policy": None,
-                                                 "confidence": None, "timestamp": None}
+    assert events.ActionExecuted("utter_hi") == {
+        "event": "action",
+        "name": "utter_hi",
+        "policy": None,
+        "confidence": None,
+        "timestamp": None,
+    }
     assert events.UserUttered("hi", {"intent": {"name": "greet"}})["event"] == "user"
     assert events.BotUttered("hey")["event"] == "bot"
     assert events.ActiveLoop("f") == {"event": "active_loop", "name": "f", "timestamp": None}
@@ -68,17 +80,33 @@ def test_event_helpers_build_rasa_wire_dicts():
 
 def test_dispatcher_message_has_every_rasa_sdk_key():
     dispatcher = CollectingDispatcher()
-    dispatcher.utter_message(text="hi", image="http://x/y.png", json_message={"a": 1}, attachment="file",
-                             buttons=[{"title": "t", "payload": "/p"}], elements=[{"e": 1}], extra="kept")
+    dispatcher.utter_message(
+        text="hi",
+        image="http://x/y.png",
+        json_message={"a": 1},
+        attachment="file",
+        buttons=[{"title": "t", "payload": "/p"}],
+        elements=[{"e": 1}],
+        extra="kept",
+    )
     dispatcher.utter_message(template="utter_old")
     first, second = dispatcher.messages
-    assert first == {"text": "hi", "buttons": [{"title": "t", "payload": "/p"}], "elements": [{"e": 1}],
-                     "custom": {"a": 1}, "template": None, "response": None, "image": "http://x/y.png",
-                     "attachment": "file", "extra": "kept"}
+    assert first == {
+        "text": "hi",
+        "buttons": [{"title": "t", "payload": "/p"}],
+        "elements": [{"e": 1}],
+        "custom": {"a": 1},
+        "template": None,
+        "response": None,
+        "image": "http://x/y.png",
+        "attachment": "file",
+        "extra": "kept",
+    }
     assert second["response"] == second["template"] == "utter_old" and second["buttons"] == []
 
 
 # -- tracker ---------------------------------------------------------------------------------
+
 
 def test_tracker_queries():
     history = [
@@ -90,10 +118,14 @@ def test_tracker_queries():
         {"event": "slot", "name": "city", "value": "Berlin"},
         {"event": "slot", "name": "day", "value": "monday"},
     ]
-    message = user_message("travel", "from Paris to Berlin", [
-        {"entity": "city", "value": "Paris", "role": "departure"},
-        {"entity": "city", "value": "Berlin", "role": "destination", "group": "1"},
-    ])
+    message = user_message(
+        "travel",
+        "from Paris to Berlin",
+        [
+            {"entity": "city", "value": "Paris", "role": "departure"},
+            {"entity": "city", "value": "Berlin", "role": "destination", "group": "1"},
+        ],
+    )
     message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "travel"}]
     tracker = make_tracker({"city": "Berlin"}, history, message, active_loop={"name": "trip_form"})
     assert list(tracker.get_latest_entity_values("city")) == ["Paris", "Berlin"]
@@ -112,8 +144,13 @@ def test_tracker_queries():
 
 
 def test_tracker_reads_rasa_1_active_form_and_undo():
-    tracker = Tracker.from_dict({"sender_id": "x", "active_form": {"name": "f", "validate": False}, "events": [
-        {"event": "action", "name": "a1"}, {"event": "action", "name": "a2"}, {"event": "undo"}]})
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "x",
+            "active_form": {"name": "f", "validate": False},
+            "events": [{"event": "action", "name": "a1"}, {"event": "action", "name": "a2"}, {"event": "undo"}],
+        }
+    )
     assert tracker.active_loop == {"name": "f", "validate": False}
     assert tracker.last_executed_action_has("a1")
     assert make_tracker().active_loop_or_name() is None
@@ -123,8 +160,12 @@ def test_tracker_reads_rasa_1_active_form_and_undo():
 
 DOMAIN = {
     "slots": {
-        "cuisine": {"type": "text", "mappings": [{"type": "from_entity", "entity": "cuisine",
-                                                   "conditions": [{"active_loop": "restaurant_form"}]}]},
+        "cuisine": {
+            "type": "text",
+            "mappings": [
+                {"type": "from_entity", "entity": "cuisine", "conditions": [{"active_loop": "restaurant_form"}]}
+            ],
+        },
         "people": {"type": "float", "mappings": [{"type": "custom"}]},
         "mood": {"type": "text", "mappings": [{"type": "from_intent", "value": "happy", "intent": "cheer"}]},
     },
@@ -156,14 +197,22 @@ async def run_via_executor(action: Action, tracker: Tracker, domain: dict):
 
 
 async def test_form_validation_rejects_with_none_and_accepts_good_values():
-    bad = make_tracker({"cuisine": "sushi"}, [{"event": "user"}, {"event": "slot", "name": "cuisine", "value": "sushi"}],
-                       user_message("inform", "sushi please"), active_loop={"name": "restaurant_form"})
+    bad = make_tracker(
+        {"cuisine": "sushi"},
+        [{"event": "user"}, {"event": "slot", "name": "cuisine", "value": "sushi"}],
+        user_message("inform", "sushi please"),
+        active_loop={"name": "restaurant_form"},
+    )
     answer = await run_via_executor(ValidateRestaurantForm(), bad, DOMAIN)
     assert answer["events"] == [events.SlotSet("cuisine", None)]
     assert answer["responses"][0]["text"] == "We do not serve sushi."
 
-    good = make_tracker({"cuisine": "thai"}, [{"event": "user"}, {"event": "slot", "name": "cuisine", "value": "thai"}],
-                        user_message("inform", "thai for 4 people"), active_loop={"name": "restaurant_form"})
+    good = make_tracker(
+        {"cuisine": "thai"},
+        [{"event": "user"}, {"event": "slot", "name": "cuisine", "value": "thai"}],
+        user_message("inform", "thai for 4 people"),
+        active_loop={"name": "restaurant_form"},
+    )
     answer = await run_via_executor(ValidateRestaurantForm(), good, DOMAIN)
     assert answer["events"] == [events.SlotSet("cuisine", "thai"), events.SlotSet("people", 4)]
     assert answer["responses"] == []
@@ -187,13 +236,20 @@ async def test_global_validation_action_only_sees_slots_not_tied_to_a_form():
         def validate_cuisine(self, value, dispatcher, tracker, domain):
             raise AssertionError("cuisine belongs to the form")
 
-    tracker = make_tracker({}, [{"event": "user"}, {"event": "slot", "name": "mood", "value": "happy"},
-                                {"event": "slot", "name": "cuisine", "value": "thai"}])
+    tracker = make_tracker(
+        {},
+        [
+            {"event": "user"},
+            {"event": "slot", "name": "mood", "value": "happy"},
+            {"event": "slot", "name": "cuisine", "value": "thai"},
+        ],
+    )
     assert Global().name() == "action_validate_slot_mappings"
     assert await Global().run(CollectingDispatcher(), tracker, DOMAIN) == [events.SlotSet("mood", "HAPPY")]
 
 
 # -- Rasa 1.x FormAction ---------------------------------------------------------------------
+
 
 class RestaurantForm(FormAction):
     submitted_with: dict | None = None
@@ -208,8 +264,11 @@ class RestaurantForm(FormAction):
     def slot_mappings(self):
         return {
             "num_people": [self.from_entity(entity="number", intent=["inform", "request_restaurant"])],
-            "outdoor": [self.from_entity(entity="seating"), self.from_intent(intent="affirm", value=True),
-                        self.from_intent(intent="deny", value=False)],
+            "outdoor": [
+                self.from_entity(entity="seating"),
+                self.from_intent(intent="affirm", value=True),
+                self.from_intent(intent="deny", value=False),
+            ],
             "feedback": [self.from_entity(entity="feedback"), self.from_text(not_intent="chitchat")],
         }
 
@@ -238,12 +297,16 @@ async def test_form_action_activation_asks_first_empty_slot():
 
 async def test_form_action_activation_fills_slots_named_like_entities_then_extracts_mapped_entity():
     dispatcher = CollectingDispatcher()
-    message = user_message("request_restaurant", "thai for 3",
-                           [{"entity": "cuisine", "value": "Thai"}, {"entity": "number", "value": 3}])
+    message = user_message(
+        "request_restaurant", "thai for 3", [{"entity": "cuisine", "value": "Thai"}, {"entity": "number", "value": 3}]
+    )
     result = await RestaurantForm().run(dispatcher, make_tracker({}, [], message), {})
     # as in rasa_sdk, an unrequested slot is filled only from the entity of its own name
-    assert result == [events.Form("restaurant_form"), events.SlotSet("cuisine", "thai"),
-                      events.SlotSet("requested_slot", "num_people")]
+    assert result == [
+        events.Form("restaurant_form"),
+        events.SlotSet("cuisine", "thai"),
+        events.SlotSet("requested_slot", "num_people"),
+    ]
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_num_people"]
     assert dispatcher.messages[0]["cuisine"] == "thai"  # slot values travel for the template
 
@@ -255,17 +318,22 @@ async def test_form_action_activation_fills_slots_named_like_entities_then_extra
 
 async def test_form_action_extracts_requested_slot_from_intent_and_text():
     slots = {"cuisine": "thai", "num_people": 3, "requested_slot": "outdoor"}
-    result = await RestaurantForm().run(CollectingDispatcher(), make_tracker(
-        slots, [], user_message("deny", "no"), active_loop=FORM), {})
+    result = await RestaurantForm().run(
+        CollectingDispatcher(), make_tracker(slots, [], user_message("deny", "no"), active_loop=FORM), {}
+    )
     assert result == [events.SlotSet("outdoor", False), events.SlotSet("requested_slot", "feedback")]
 
     slots = {"cuisine": "thai", "num_people": 3, "outdoor": False, "requested_slot": "feedback"}
     dispatcher = CollectingDispatcher()
     RestaurantForm.submitted_with = None
-    result = await RestaurantForm().run(dispatcher, make_tracker(
-        slots, [], user_message("inform", "great service"), active_loop=FORM), {})
-    assert result == [events.SlotSet("feedback", "great service"), events.Form(None),
-                      events.SlotSet("requested_slot", None)]
+    result = await RestaurantForm().run(
+        dispatcher, make_tracker(slots, [], user_message("inform", "great service"), active_loop=FORM), {}
+    )
+    assert result == [
+        events.SlotSet("feedback", "great service"),
+        events.Form(None),
+        events.SlotSet("requested_slot", None),
+    ]
     assert RestaurantForm.submitted_with["feedback"] == "great service"
     assert [m["response"] for m in dispatcher.messages] == ["utter_submit"]
 
@@ -273,8 +341,11 @@ async def test_form_action_extracts_requested_slot_from_intent_and_text():
 async def test_form_action_rejects_when_requested_slot_cannot_be_filled():
     slots = {"cuisine": "thai", "num_people": None, "requested_slot": "num_people"}
     with pytest.raises(ActionExecutionRejection) as caught:
-        await RestaurantForm().run(CollectingDispatcher(), make_tracker(
-            slots, [], user_message("chitchat", "how are you?"), active_loop=FORM), {})
+        await RestaurantForm().run(
+            CollectingDispatcher(),
+            make_tracker(slots, [], user_message("chitchat", "how are you?"), active_loop=FORM),
+            {},
+        )
     assert caught.value.action_name == "restaurant_form"
 
 
@@ -294,7 +365,9 @@ async def test_form_action_skips_validation_when_validate_is_false():
 
 
 def test_sdk_imports_without_textual_or_aiohttp():
-    code = "import core.sdk, core.sdk.forms, core.sdk.events, core.sdk.types, sys; " \
-           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'forms', 'aiohttp')))"
+    code = (
+        "import core.sdk, core.sdk.forms, core.sdk.events, core.sdk.types, sys; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'forms', 'aiohttp')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

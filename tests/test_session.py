@@ -25,7 +25,7 @@ def session(tmp_path):
 
 
 def test_intent_message_skips_the_nlu_question_and_is_journaled_first(session):
-    question = session.submit('/search_concerts')
+    question = session.submit("/search_concerts")
     assert question.kind == ACTION
     lines = [json.loads(line) for line in session.journal.read_text().splitlines()]
     assert any(line.get("event", {}).get("event") == "user" for line in lines)
@@ -72,8 +72,11 @@ def test_new_response_action_is_said_in_the_session(session):
 
 
 def test_history_rows_show_markup_intent_and_drop_reverted_steps():
-    user = UserUttered("in Berlin", {"name": "inform", "confidence": 0.98},
-                       [{"start": 3, "end": 9, "value": "Berlin", "entity": "city"}])
+    user = UserUttered(
+        "in Berlin",
+        {"name": "inform", "confidence": 0.98},
+        [{"start": 3, "end": 9, "value": "Berlin", "entity": "city"}],
+    )
     rows = history_rows([user])
     assert rows == [("1", "", "in [Berlin](city)\nintent: inform 0.98")]
 
@@ -93,6 +96,9 @@ def test_fork_and_fresh_keep_every_conversation(session):
 
 def test_history_rows_show_an_intent_message_as_typed():
     typed = '/inform{"city": "Berlin"}'
-    user = UserUttered(typed, {"name": "inform", "confidence": 1.0},
-                       [{"start": 0, "end": len(typed), "value": "Berlin", "entity": "city"}])
+    user = UserUttered(
+        typed,
+        {"name": "inform", "confidence": 1.0},
+        [{"start": 0, "end": len(typed), "value": "Berlin", "entity": "city"}],
+    )
     assert history_rows([user]) == [("1", "", f"{typed}\nintent: inform 1.00")]

@@ -36,7 +36,10 @@ def test_shell_subprocess_chats_and_reports_problems_without_traceback(core_mode
     result = subprocess.run(
         [sys.executable, "-m", "tui.cli", "shell", "-m", str(core_model), "--endpoints", str(endpoints)],
         input="/greet\n/deny\nhello there\n/search_venues\n/stop\n/greet\n",
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     out = result.stdout
     assert result.returncode == 0, result.stderr
@@ -52,7 +55,11 @@ def test_shell_subprocess_chats_and_reports_problems_without_traceback(core_mode
 def test_shell_subprocess_with_a_missing_model_prints_one_error(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tui.cli", "shell", "-m", str(tmp_path / "nothing")],
-        input="", capture_output=True, text=True, cwd=ROOT, timeout=120,
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.strip()

@@ -146,12 +146,19 @@ def test_loop_collapsed_turns_are_invisible():
     direct = opening + closing
     assert tracker_states(asked, DOMAIN) == tracker_states(direct, DOMAIN)
     assert [s["prev_action"]["action_name"] for s in tracker_states(direct, DOMAIN)] == [
-        "action_listen", "book_form", "utter_done"
+        "action_listen",
+        "book_form",
+        "utter_done",
     ]
     # an unhappy path (another action answered the user) stays visible, the loop's return too
     unhappy = opening + [listen(), user("chitchat"), act("utter_greet"), *closing]
     assert [s["prev_action"]["action_name"] for s in tracker_states(unhappy, DOMAIN)] == [
-        "action_listen", "book_form", "action_listen", "utter_greet", "book_form", "utter_done"
+        "action_listen",
+        "book_form",
+        "action_listen",
+        "utter_greet",
+        "book_form",
+        "utter_done",
     ]
 
 
@@ -171,8 +178,11 @@ def test_prediction_states_use_the_applied_events_of_a_live_tracker():
                         user("greet", ent("name")), SlotSet("name", "ann")])  # fmt: skip
     states = states_for_prediction(tracker, DOMAIN)
     assert states == [
-        {"user": {"intent": "greet", "entities": ("name",)}, "prev_action": {"action_name": "action_listen"},
-         "slots": {"vip": (1.0, 1.0), "name": (1.0,), "mood": (1.0,)}}  # fmt: skip
+        {
+            "user": {"intent": "greet", "entities": ("name",)},
+            "prev_action": {"action_name": "action_listen"},
+            "slots": {"vip": (1.0, 1.0), "name": (1.0,), "mood": (1.0,)},
+        }  # fmt: skip
     ]
 
 

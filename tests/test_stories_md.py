@@ -66,8 +66,11 @@ def test_formbot_stories_keep_form_prefixes_and_comments_vanish():
     assert ActionStep("restaurant_form", form=True) in story.steps
     assert ActionStep("utter_chitchat") in story.steps  # its trailing <!-- --> comment is gone
     assert SlotStep({"outdoor_seating": True}) in story.steps
-    assert story.steps[-5:-2] == [ActiveLoopStep(None), SlotStep({"requested_slot": None}),
-                                  ActionStep("utter_slots_values")]
+    assert story.steps[-5:-2] == [
+        ActiveLoopStep(None),
+        SlotStep({"requested_slot": None}),
+        ActionStep("utter_slots_values"),
+    ]
     deactivate = by_name(stories, "stop and really stop path")
     assert deactivate.steps[-2:] == [ActionStep("action_deactivate_form"), ActiveLoopStep(None)]
 
@@ -80,8 +83,15 @@ def test_concertbot_slot_values_are_lists_of_objects():
 def test_checkpoints_stand_where_they_are_written():
     stories = load("test-data/data/test_stories/stories.md")
     show = by_name(stories, "show_it_all")
-    assert [type(s) for s in show.steps] == [CheckpointStep, CheckpointStep, UserStep, ActionStep,
-                                            CheckpointStep, UserStep, ActionStep]
+    assert [type(s) for s in show.steps] == [
+        CheckpointStep,
+        CheckpointStep,
+        UserStep,
+        ActionStep,
+        CheckpointStep,
+        UserStep,
+        ActionStep,
+    ]
     assert show.steps[4] == CheckpointStep("check_intermediate")
     end = by_name(stories, "simple_story_with_only_end")
     assert end.steps[-2:] == [SlotStep({"name": "peter"}), CheckpointStep("check_greet")]
@@ -100,11 +110,14 @@ def test_crlf_and_tab_indented_file_with_entities():
     assert b"\r\n" in path.read_bytes() and b"\t- utter_default" in path.read_bytes()
     story = load_stories(path)[1]
     assert story.steps[-1] == ActionStep("utter_default")
-    assert story.steps[2] == UserStep("default", [
-        {"entity": "name", "value": "Peter"},
-        {"entity": "unrelated_recognized_entity", "value": "whatever"},
-        {"entity": "other", "value": "foo"},
-    ])
+    assert story.steps[2] == UserStep(
+        "default",
+        [
+            {"entity": "name", "value": "Peter"},
+            {"entity": "unrelated_recognized_entity", "value": "whatever"},
+            {"entity": "other", "value": "foo"},
+        ],
+    )
     assert story.steps[-1].location.line == 17
 
 
@@ -117,8 +130,12 @@ def test_multiline_comments_keep_line_numbers():
 def test_end_to_end_test_stories():
     stories = load("formbot-1x/tests/end-to-end-stories.md")
     assert stories[0].steps[0] == UserStep("greet", text="hi")
-    assert UserStep("inform", [{"start": 0, "end": 6, "value": "afghan", "entity": "cuisine"}],
-                    text="afghan food", form=True) in stories[1].steps
+    assert (
+        UserStep(
+            "inform", [{"start": 0, "end": 6, "value": "afghan", "entity": "cuisine"}], text="afghan food", form=True
+        )
+        in stories[1].steps
+    )
     old_form = load("test-data/data/test_evaluations/end_to_end_story.md")
     assert old_form[1].steps[0] == UserStep("greet", text="/greet")
 
@@ -138,8 +155,15 @@ def test_events_lists_and_dicts():
 """
     story = read_stories_md(text, "e.md")[0]
     assert story.steps == [
-        UserStep("inform", [{"entity": "city", "value": "Berlin"}, {"entity": "city", "value": "Paris"},
-                            {"entity": "when", "value": {"day": 1}}, {"entity": "none"}]),
+        UserStep(
+            "inform",
+            [
+                {"entity": "city", "value": "Berlin"},
+                {"entity": "city", "value": "Paris"},
+                {"entity": "when", "value": {"day": 1}},
+                {"entity": "none"},
+            ],
+        ),
         SlotStep({"a": 1, "b": [True, None]}),
         ActiveLoopStep("f"),
         EventStep("form_validation", {"validate": False}),
@@ -154,8 +178,16 @@ def test_events_lists_and_dicts():
 
 
 def test_writer_layout():
-    story = Story("s", [CheckpointStep("c"), UserStep("greet", [{"entity": "n", "value": "x"}], form=True),
-                        ActionStep("utter_hi"), ActionStep("f", form=True), ActiveLoopStep(None)])
+    story = Story(
+        "s",
+        [
+            CheckpointStep("c"),
+            UserStep("greet", [{"entity": "n", "value": "x"}], form=True),
+            ActionStep("utter_hi"),
+            ActionStep("f", form=True),
+            ActiveLoopStep(None),
+        ],
+    )
     assert write_stories_md([story]) == (
         '## s\n> c\n* form: greet{"n": "x"}\n    - utter_hi\n    - form: f\n    - form{"name": null}\n'
     )
@@ -167,18 +199,18 @@ def test_writer_layout():
         ("* greet\n", 1, "before the first story"),
         ("## s\n* greet\nhello there\n", 3, "cannot read this line"),
         ("## s\n* greet{'name': 'x'}\n", 2, "double quotes"),
-        ("## s\n* greet\n    - slot{\"a\": 1\n", 3, "JSON"),
+        ('## s\n* greet\n    - slot{"a": 1\n', 3, "JSON"),
         ("## s\n    - slot[1, 2]\n", 2, "action name"),
-        ("## s\n    - slot{}\n    - form{\"x\": 1}\n", 3, "needs a name"),
+        ('## s\n    - slot{}\n    - form{"x": 1}\n', 3, "needs a name"),
         ("## s\n> c{1: 2}\n", 2, "double quotes"),
         ("## s\n* greet\n<!-- open\n\n", 3, "never closed"),
         ("## s\n*\n", 2, "names no intent"),
         ("## s\n* : hi\n", 2, "no intent"),
-        ("## s\n* inform: [x]{\"value\": 1}\n", 2, "entity"),
-        ("## s\n    - form: slot{\"a\": 1}\n", 2, "form:"),
+        ('## s\n* inform: [x]{"value": 1}\n', 2, "entity"),
+        ('## s\n    - form: slot{"a": 1}\n', 2, "form:"),
         ("## s\n>\n", 2, "no name"),
         ("## s\n    - ok\n    - [1]\n", 3, "contains `[`"),
-        ("## s\n    - x{\"a\": 1}}\n", 2, "JSON"),
+        ('## s\n    - x{"a": 1}}\n', 2, "JSON"),
     ],
 )
 def test_bad_input_names_file_and_line(text, line, words):
@@ -219,18 +251,59 @@ def test_writer_refuses_what_markdown_cannot_say(story, words):
     assert words in str(caught.value)
 
 
-_FRAGMENTS = st.sampled_from([
-    "## story", "# s", "* greet", "* a OR b", "* form: inform", "* greet: hi [x](y)", "* greet{",
-    '* greet{"a": [1, {"b": null}]}', "- utter_x", "    - form: f", '- slot{"a": 1}', "- slot{",
-    '- form{"name": null}', "- form", '- active_loop{"name": 3}', "- restart", "> c", '> c{"a": 1}',
-    "<!--", "-->", "<!-- x -->", "\t", "\r\n", "*", "-", ">", "##", "[", "]", "(", ")", ":", " OR ",
-    '{"entity": "a"}', '[t]{"entity": 1}', "[t](:v)", "/", "\ufeff", "\u2028",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "## story",
+        "# s",
+        "* greet",
+        "* a OR b",
+        "* form: inform",
+        "* greet: hi [x](y)",
+        "* greet{",
+        '* greet{"a": [1, {"b": null}]}',
+        "- utter_x",
+        "    - form: f",
+        '- slot{"a": 1}',
+        "- slot{",
+        '- form{"name": null}',
+        "- form",
+        '- active_loop{"name": 3}',
+        "- restart",
+        "> c",
+        '> c{"a": 1}',
+        "<!--",
+        "-->",
+        "<!-- x -->",
+        "\t",
+        "\r\n",
+        "*",
+        "-",
+        ">",
+        "##",
+        "[",
+        "]",
+        "(",
+        ")",
+        ":",
+        " OR ",
+        '{"entity": "a"}',
+        '[t]{"entity": 1}',
+        "[t](:v)",
+        "/",
+        "\ufeff",
+        "\u2028",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(), st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5))).map("\n".join),
-                 st.lists(st.one_of(_FRAGMENTS, st.text(max_size=3))).map("".join)))
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5))).map("\n".join),
+        st.lists(st.one_of(_FRAGMENTS, st.text(max_size=3))).map("".join),
+    )
+)
 def test_any_text_reads_or_raises_data_error_with_location(text):
     try:
         stories = read_stories_md(text, "fuzz.md")

@@ -72,16 +72,15 @@ def _markdown_can_hold(story: Story) -> bool:
 
 
 def test_only_e2e_texts_and_or_over_slots_keep_yaml_stories_out_of_markdown():
-    refused = [(ids(p), s.name) for p in YAML_FILES for s in load_stories(p)
-               if not s.is_rule and not _markdown_can_hold(s)]
+    refused = [
+        (ids(p), s.name) for p in YAML_FILES for s in load_stories(p) if not s.is_rule and not _markdown_can_hold(s)
+    ]
     assert refused == [
         ("test-data/data/test_yaml_stories/stories_e2e.yml", "sad path (text to text)"),
         ("test-data/data/test_yaml_stories/stories_e2e.yml", "sad path 2 (mixed)"),
         ("test-data/data/test_yaml_stories/stories_hybrid_e2e.yml", "My hybrid End-to-End story"),
         ("test-data/data/test_yaml_stories/story_with_or_slot_was_set.yml", "simple_story_with_or_slot_was_set"),
     ]
-
-
 
 
 def test_form_story_keeps_every_form_prefix_through_yaml():
@@ -111,10 +110,14 @@ def test_markdown_events_are_left_out_of_yaml_like_rasa():
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 ACTIONS = st.from_regex(r"(utter|action)_[a-z0-9_]{1,8}", fullmatch=True)
 SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).filter(
-    lambda t: "<!--" not in t and " OR " not in t)
-STORY_NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20).map(
-    str.strip).filter(lambda t: t and t == t.strip("# \t") and "<!--" not in t)  # Rasa strips `#` at both ends
-SCALARS = st.one_of(SAFE_TEXT, st.integers(-10**6, 10**6), st.booleans(), st.none())
+    lambda t: "<!--" not in t and " OR " not in t
+)
+STORY_NAMES = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(lambda t: t and t == t.strip("# \t") and "<!--" not in t)
+)  # Rasa strips `#` at both ends
+SCALARS = st.one_of(SAFE_TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none())
 VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(NAMES, SCALARS, max_size=2))
 WORDS = st.from_regex(r"[A-Za-zéß]{1,6}", fullmatch=True)
 
@@ -125,7 +128,7 @@ def e2e_texts(draw) -> tuple[str, list[dict]]:
     words = draw(st.lists(st.tuples(WORDS, st.one_of(st.none(), NAMES)), min_size=1, max_size=5))
     text, entities = "", []
     for word, entity in words:
-        text += (" " if text else "")
+        text += " " if text else ""
         if entity:
             entities.append({"start": len(text), "end": len(text) + len(word), "value": word, "entity": entity})
         text += word
@@ -201,17 +204,25 @@ YAML_STEPS = st.one_of(
     common_steps(yaml_user_steps()),
     by_name_slot_steps(),
     st.builds(ActionStep, bot_text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=15)),
-    st.builds(OrStep, st.lists(st.builds(SlotStep, st.dictionaries(NAMES, VALUES, min_size=1, max_size=2)),
-                               min_size=2, max_size=3)),
+    st.builds(
+        OrStep,
+        st.lists(st.builds(SlotStep, st.dictionaries(NAMES, VALUES, min_size=1, max_size=2)), min_size=2, max_size=3),
+    ),
 )
 ANY_NAMES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
-YAML_STORIES = st.builds(Story, ANY_NAMES, st.lists(YAML_STEPS, max_size=8),
-                         metadata=st.dictionaries(NAMES, VALUES, max_size=2))
+YAML_STORIES = st.builds(
+    Story, ANY_NAMES, st.lists(YAML_STEPS, max_size=8), metadata=st.dictionaries(NAMES, VALUES, max_size=2)
+)
 YAML_RULES = st.builds(
-    Story, ANY_NAMES, st.lists(YAML_STEPS, max_size=5), kind=st.just("rule"),
-    condition=st.lists(st.one_of(st.builds(ActiveLoopStep, st.one_of(st.none(), NAMES)), by_name_slot_steps()),
-                       max_size=2),
-    conversation_start=st.booleans(), wait_for_user_input=st.booleans(),
+    Story,
+    ANY_NAMES,
+    st.lists(YAML_STEPS, max_size=5),
+    kind=st.just("rule"),
+    condition=st.lists(
+        st.one_of(st.builds(ActiveLoopStep, st.one_of(st.none(), NAMES)), by_name_slot_steps()), max_size=2
+    ),
+    conversation_start=st.booleans(),
+    wait_for_user_input=st.booleans(),
     metadata=st.dictionaries(NAMES, VALUES, max_size=2),
 )
 

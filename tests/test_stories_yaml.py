@@ -42,8 +42,11 @@ def by_name(stories: list[Story], name: str) -> Story:
 def test_every_yaml_story_file_is_found():
     found = {str(f.relative_to(COMPAT)) for f in yaml_story_files()}
     assert len(found) == 18
-    assert {"formbot-3x/tests/test_stories.yml", "initial-project-3x/tests/test_stories.yml",
-            "test-data/data/test_yaml_stories/rules_without_stories.yml"} <= found
+    assert {
+        "formbot-3x/tests/test_stories.yml",
+        "initial-project-3x/tests/test_stories.yml",
+        "test-data/data/test_yaml_stories/rules_without_stories.yml",
+    } <= found
 
 
 @pytest.mark.parametrize("path", yaml_story_files(), ids=lambda p: str(p.relative_to(COMPAT)))
@@ -77,16 +80,17 @@ def test_or_with_entities_and_or_with_slots():
     story = load("test-data/data/test_yaml_stories/story_with_or_and_entities.yml")[0]
     assert story.steps[0] == OrStep([UserStep("greet"), UserStep("greet", [{"entity": "name", "value": "peter"}])])
     slots = load("test-data/data/test_yaml_stories/story_with_or_slot_was_set.yml")[0]
-    assert slots.steps[2:] == [OrStep([SlotStep({"name": "peter"}), SlotStep({"name": "bob"})]),
-                               CheckpointStep("check_greet")]
+    assert slots.steps[2:] == [
+        OrStep([SlotStep({"name": "peter"}), SlotStep({"name": "bob"})]),
+        CheckpointStep("check_greet"),
+    ]
     after_or = load("test-data/data/test_yaml_stories/stories_checkpoint_after_or.yml")[0]
     assert [type(s) for s in after_or.steps] == [OrStep, CheckpointStep]
 
 
 def test_form_prefixes_set_the_form_flag():
     story = by_name(load("test-data/data/test_yaml_stories/stories_form.yml"), "simple_story_with_form_happy")
-    assert story.steps[5:8] == [UserStep("inform", form=True), ActionStep("some_form", form=True),
-                                ActiveLoopStep(None)]
+    assert story.steps[5:8] == [UserStep("inform", form=True), ActionStep("some_form", form=True), ActiveLoopStep(None)]
     assert 'intent: "form: inform"' in write_stories_yaml([story])
     assert 'action: "form: some_form"' in write_stories_yaml([story])
 
@@ -94,8 +98,9 @@ def test_form_prefixes_set_the_form_flag():
 def test_slot_types_and_concertbot_values():
     story = load("test-data/data/test_yaml_stories/story_slot_different_types.yml")[0]
     assert story.steps[-1] == SlotStep({"list_slot": ["value1", "value2"], "bool_slot": True, "text_slot": "some_text"})
-    values = [step.slots for s in load("concertbot-3x/data/stories.yml") for step in s.steps
-              if isinstance(step, SlotStep)]
+    values = [
+        step.slots for s in load("concertbot-3x/data/stories.yml") for step in s.steps if isinstance(step, SlotStep)
+    ]
     assert any(isinstance(v.get("venues"), list) and isinstance(v["venues"][0], dict) for v in values)
 
 
@@ -105,8 +110,9 @@ def test_end_to_end_and_test_stories():
     assert text_to_text.steps[0] == UserStep(None, [{"start": 0, "end": 5, "value": "Hello", "entity": "bla"}], "Hello")
     assert text_to_text.steps[1] == ActionStep(bot_text="Welcome to moodbot. How are you feeling today?")
     tests = load("formbot-3x/tests/test_stories.yml")
-    assert tests[1].steps[5] == UserStep("inform", [{"start": 0, "end": 6, "value": "afghan", "entity": "cuisine"}],
-                                         "afghan food")
+    assert tests[1].steps[5] == UserStep(
+        "inform", [{"start": 0, "end": 6, "value": "afghan", "entity": "cuisine"}], "afghan food"
+    )
     assert tests[0].steps[0] == UserStep("greet", text="hi")  # the block scalar's newline is gone
 
 
@@ -136,10 +142,17 @@ def test_entity_forms():
 """
     story = read_stories_yaml(text, "e.yml")[0]
     assert story.steps == [
-        UserStep("a", [{"entity": "city", "value": ""},
-                       {"entity": "city", "value": "Berlin", "role": "from", "group": "g"},
-                       {"entity": "value", "value": 3}, {"entity": "town"},
-                       {"entity": "when", "value": {"day": 1}}, {"entity": "gone"}]),
+        UserStep(
+            "a",
+            [
+                {"entity": "city", "value": ""},
+                {"entity": "city", "value": "Berlin", "role": "from", "group": "g"},
+                {"entity": "value", "value": 3},
+                {"entity": "town"},
+                {"entity": "when", "value": {"day": 1}},
+                {"entity": "gone"},
+            ],
+        ),
         SlotStep({"flag": None, "n": 2}, by_name=["flag"]),
         CheckpointStep("c", {"x": [1, 2]}),
         UserStep("b"),
@@ -161,8 +174,7 @@ def test_stories_come_before_rules_and_metadata_is_kept():
     [
         ("stories:\n- story: s\n  steps:\n  - intent: a\n  - foo: b\n", 5, "no known key"),
         ("stories:\n- story: s\n", 2, "has no `steps:`"),
-        ("stories:\n- story: s\n  steps:\n  - action: a\n  - intent: a\n    entity: x\n", 6,
-         "unknown key `entity`"),
+        ("stories:\n- story: s\n  steps:\n  - action: a\n  - intent: a\n    entity: x\n", 6, "unknown key `entity`"),
         ("stories:\n- story: s\n  steps:\n  - user: hi\n  -  action\n", 5, "must be a mapping"),
         ("stories:\n- rule: s\n  steps: []\n", 2, "- story: name"),
         ("stories:\n- story: s\n  condition: []\n  steps: []\n", 3, "unknown key `condition`"),
@@ -170,7 +182,11 @@ def test_stories_come_before_rules_and_metadata_is_kept():
         ("stories: {a: 1}\n", 1, "must be a list"),
         ("stories:\n- story: s\n  steps:\n  - or:\n    - action: a\n", 5, "alternative"),
         ("stories:\n- story: s\n  steps:\n  - slot_was_set: x\n", 4, "must be a list"),
-        ("stories:\n- story: s\n  steps:\n  - checkpoint: c\n    slot_was_set:\n    - name\n", 6, "cannot read the slot"),
+        (
+            "stories:\n- story: s\n  steps:\n  - checkpoint: c\n    slot_was_set:\n    - name\n",
+            6,
+            "cannot read the slot",
+        ),
         ("stories:\n- story: s\n  steps:\n  - intent: a\n    entities:\n    - {a: 1, b: 2}\n", 6, "one entity"),
         ("stories:\n- story: s\n  steps:\n  - intent: [a]\n", 4, "must be text"),
         ("stories:\n- story: s\n  steps:\n  - action: ''\n", 4, "no name"),
@@ -197,28 +213,94 @@ def test_load_stories_rejects_other_extensions(tmp_path):
         load_stories(tmp_path / "missing.yml")
 
 
-_KEYS = st.sampled_from(["stories", "rules", "story", "rule", "steps", "intent", "user", "entities",
-                         "action", "bot", "slot_was_set", "active_loop", "checkpoint", "or", "condition",
-                         "conversation_start", "wait_for_user_input", "metadata", "role", "group",
-                         "entity", "value", "version", "nlu"])
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                     st.text(max_size=8), _KEYS, st.just("form: x"), st.just("[a](b)"))
-_DATA = st.recursive(_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.one_of(_KEYS, st.text(max_size=3)), inner, max_size=4)),
-    max_leaves=25)
-_YAML_FRAGMENTS = st.sampled_from(["stories:", "rules:", "- story: s", "  steps:", "  - intent: a",
-                                   "    entities:", "    - x", "  - or:", "  - slot_was_set:", "&a [*a]",
-                                   "- ", "  ", ": ", "'", '"', "{", "[", "|", ">", "!!python/object:os.system",
-                                   "\t", "#", "---", "...", "? a", "*b", "&b x", "<<: *b"])
+_KEYS = st.sampled_from(
+    [
+        "stories",
+        "rules",
+        "story",
+        "rule",
+        "steps",
+        "intent",
+        "user",
+        "entities",
+        "action",
+        "bot",
+        "slot_was_set",
+        "active_loop",
+        "checkpoint",
+        "or",
+        "condition",
+        "conversation_start",
+        "wait_for_user_input",
+        "metadata",
+        "role",
+        "group",
+        "entity",
+        "value",
+        "version",
+        "nlu",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    _KEYS,
+    st.just("form: x"),
+    st.just("[a](b)"),
+)
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.one_of(_KEYS, st.text(max_size=3)), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+_YAML_FRAGMENTS = st.sampled_from(
+    [
+        "stories:",
+        "rules:",
+        "- story: s",
+        "  steps:",
+        "  - intent: a",
+        "    entities:",
+        "    - x",
+        "  - or:",
+        "  - slot_was_set:",
+        "&a [*a]",
+        "- ",
+        "  ",
+        ": ",
+        "'",
+        '"',
+        "{",
+        "[",
+        "|",
+        ">",
+        "!!python/object:os.system",
+        "\t",
+        "#",
+        "---",
+        "...",
+        "? a",
+        "*b",
+        "&b x",
+        "<<: *b",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(
-    _DATA.map(lambda data: yaml.safe_dump(data, allow_unicode=True)),
-    st.dictionaries(st.sampled_from(["stories", "rules"]), _DATA).map(yaml.safe_dump),
-    st.lists(st.one_of(_YAML_FRAGMENTS, st.text(max_size=4))).map("\n".join),
-    st.text(),
-))
+@given(
+    st.one_of(
+        _DATA.map(lambda data: yaml.safe_dump(data, allow_unicode=True)),
+        st.dictionaries(st.sampled_from(["stories", "rules"]), _DATA).map(yaml.safe_dump),
+        st.lists(st.one_of(_YAML_FRAGMENTS, st.text(max_size=4))).map("\n".join),
+        st.text(),
+    )
+)
 def test_any_yaml_reads_or_raises_data_error_with_location(text):
     try:
         stories = read_stories_yaml(text, "fuzz.yml")

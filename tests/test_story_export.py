@@ -21,7 +21,8 @@ from forms.registry import register_forms
 from tests.test_forms import serving
 
 
-DOMAIN_1X = read_domain(dedent("""\
+DOMAIN_1X = read_domain(
+    dedent("""\
     intents: [request_restaurant, inform, stop, affirm, chitchat]
     entities: [cuisine, number]
     slots:
@@ -35,7 +36,9 @@ DOMAIN_1X = read_domain(dedent("""\
       utter_slots_values: [{text: "{cuisine} for {num_people}"}]
     actions: [utter_slots_values, utter_ask_continue]
     forms: [restaurant_form]
-"""), "domain.yml")
+"""),
+    "domain.yml",
+)
 
 
 class TwoSlotForm(FormAction):
@@ -119,14 +122,21 @@ def test_rejected_form_turns_stay_unprefixed_and_undo_is_applied(legacy_server):
 def test_validated_input_after_a_rejection_gets_an_explicit_listen():
     """Rasa 1.x wrote `- action_listen` before `* form: ...` when the restored form validated."""
     events = [
-        ActionExecuted("action_listen"), UserUttered("/request", {"name": "request_restaurant"}),
-        ActionExecuted("restaurant_form"), ActiveLoop("restaurant_form"), SlotSet("requested_slot", "cuisine"),
-        ActionExecuted("action_listen"), UserUttered("/stop", {"name": "stop"}),
+        ActionExecuted("action_listen"),
+        UserUttered("/request", {"name": "request_restaurant"}),
+        ActionExecuted("restaurant_form"),
+        ActiveLoop("restaurant_form"),
+        SlotSet("requested_slot", "cuisine"),
+        ActionExecuted("action_listen"),
+        UserUttered("/stop", {"name": "stop"}),
         ActionExecutionRejected("restaurant_form"),
-        ActionExecuted("utter_ask_continue"), ActionExecuted("action_listen"),
+        ActionExecuted("utter_ask_continue"),
+        ActionExecuted("action_listen"),
         UserUttered("/inform", {"name": "inform"}, [{"entity": "cuisine", "value": "thai"}]),
-        ActionExecuted("restaurant_form"), SlotSet("cuisine", "thai"),
-        ActiveLoop(None), SlotSet("requested_slot", None),
+        ActionExecuted("restaurant_form"),
+        SlotSet("cuisine", "thai"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
     ]
     story = tracker_to_story(DialogueStateTracker("t", None, events), "validated", "1.x")
     assert write_stories_md([story]) == dedent("""\
@@ -149,13 +159,23 @@ def test_validated_input_after_a_rejection_gets_an_explicit_listen():
 def test_yaml_export_of_a_3x_form_conversation_reads_back(tmp_path):
     events = [
         ActionExecuted("action_listen"),
-        UserUttered("book a thai table", {"name": "request_restaurant"},
-                    [{"entity": "cuisine", "value": "thai", "start": 7, "end": 11}]),
-        SlotSet("cuisine", "thai"), ActionExecuted("restaurant_form"), ActiveLoop("restaurant_form"),
-        SlotSet("requested_slot", "num_people"), ActionExecuted("action_listen"),
+        UserUttered(
+            "book a thai table",
+            {"name": "request_restaurant"},
+            [{"entity": "cuisine", "value": "thai", "start": 7, "end": 11}],
+        ),
+        SlotSet("cuisine", "thai"),
+        ActionExecuted("restaurant_form"),
+        ActiveLoop("restaurant_form"),
+        SlotSet("requested_slot", "num_people"),
+        ActionExecuted("action_listen"),
         UserUttered("four of us", {"name": "inform"}, [{"entity": "number", "value": "4", "start": 0, "end": 4}]),
-        SlotSet("num_people", 4), ActionExecuted("restaurant_form"), SlotSet("requested_slot", None),
-        ActiveLoop(None), ActionExecuted("utter_submit"), ActionExecuted("action_listen"),
+        SlotSet("num_people", 4),
+        ActionExecuted("restaurant_form"),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        ActionExecuted("utter_submit"),
+        ActionExecuted("action_listen"),
     ]
     tracker = DialogueStateTracker("booking", None, events)
     text = export_stories([tracker], "yaml")
@@ -163,8 +183,19 @@ def test_yaml_export_of_a_3x_form_conversation_reads_back(tmp_path):
     story = read_stories_yaml(text)[0]
     assert story == tracker_to_story(tracker, "booking")
     kinds = [type(step).__name__ for step in story.steps]
-    assert kinds == ["UserStep", "SlotStep", "ActionStep", "ActiveLoopStep", "SlotStep", "UserStep", "SlotStep",
-                     "ActionStep", "SlotStep", "ActiveLoopStep", "ActionStep"]
+    assert kinds == [
+        "UserStep",
+        "SlotStep",
+        "ActionStep",
+        "ActiveLoopStep",
+        "SlotStep",
+        "UserStep",
+        "SlotStep",
+        "ActionStep",
+        "SlotStep",
+        "ActiveLoopStep",
+        "ActionStep",
+    ]
     assert story.steps[0].entities == [{"entity": "cuisine", "value": "thai"}] and story.steps[0].text is None
     e2e = read_stories_yaml(export_stories([tracker], "yaml", e2e=True))[0]
     assert e2e.steps[0].text == "book a thai table" and e2e.steps[0].entities[0]["start"] == 7

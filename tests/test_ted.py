@@ -29,10 +29,18 @@ from tests.conftest import COMPAT, SAMPLES
 
 BOTS = {
     **{name: SAMPLES / name for name in ("moodbot", "concertbot", "formbot")},
-    **{name: COMPAT / name for name in (
-        "moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x",
-        "initial-project-3x",
-    )},
+    **{
+        name: COMPAT / name
+        for name in (
+            "moodbot-1x",
+            "moodbot-3x",
+            "concertbot-1x",
+            "concertbot-3x",
+            "formbot-1x",
+            "formbot-3x",
+            "initial-project-3x",
+        )
+    },
 }
 
 
@@ -105,11 +113,21 @@ def test_vocabulary_covers_the_domain_and_only_grows():
 
 
 def test_a_state_becomes_one_multi_hot_row():
-    state = {"user": {"intent": "inform", "entities": ("cuisine",)}, "prev_action": {"action_name": "action_listen"},
-             "active_loop": {"name": "restaurant_form"}, "slots": {"outdoor_seating": (1.0, 0.0)}}
+    state = {
+        "user": {"intent": "inform", "entities": ("cuisine",)},
+        "prev_action": {"action_name": "action_listen"},
+        "active_loop": {"name": "restaurant_form"},
+        "slots": {"outdoor_seating": (1.0, 0.0)},
+    }
     names = dict(state_features(state))
-    assert names == {"present": 1.0, "intent:inform": 1.0, "entity:cuisine": 1.0, "action:action_listen": 1.0,
-                     "loop:restaurant_form": 1.0, "slot:outdoor_seating:0": 1.0}
+    assert names == {
+        "present": 1.0,
+        "intent:inform": 1.0,
+        "entity:cuisine": 1.0,
+        "action:action_listen": 1.0,
+        "loop:restaurant_form": 1.0,
+        "slot:outdoor_seating:0": 1.0,
+    }
     featurizer = StateFeaturizer(list(names) + ["intent:greet"])
     x = featurizer.window([featurizer.encode(state)], max_history=3)
     assert x.shape == (3, 7)
@@ -178,11 +196,24 @@ def test_a_recombined_story_it_never_saw_is_predicted():
     domain, trackers = bot("concertbot")
     concerts = [{"artist": "A", "reviews": 4.0}]
     held_out = [
-        act("action_listen"), user("greet"), act("utter_greet"), act("action_listen"), user("deny"),
-        SlotSet("likes_music", False), act("utter_no_music"), act("action_listen"), user("search_concerts"),
-        act("action_search_concerts"), SlotSet("concerts", concerts), act("action_listen"),
-        user("compare_reviews"), act("action_show_concert_reviews"), act("action_listen"), user("goodbye"),
-        act("utter_goodbye"), act("action_listen"),
+        act("action_listen"),
+        user("greet"),
+        act("utter_greet"),
+        act("action_listen"),
+        user("deny"),
+        SlotSet("likes_music", False),
+        act("utter_no_music"),
+        act("action_listen"),
+        user("search_concerts"),
+        act("action_search_concerts"),
+        SlotSet("concerts", concerts),
+        act("action_listen"),
+        user("compare_reviews"),
+        act("action_show_concert_reviews"),
+        act("action_listen"),
+        user("goodbye"),
+        act("utter_goodbye"),
+        act("action_listen"),
     ]
     history = TEDConfig().max_history
     stories = [t for t in trackers if not t.is_rule]
@@ -216,7 +247,7 @@ def test_training_windows_are_shortened_to_their_newest_states_at_random():
     kept = (shortened != 0).sum(1)
     assert set(kept[changed].tolist()) == {1, 2, 3, 4}  # the newest state always stays
     for row, original, k in zip(shortened, windows, kept.tolist()):
-        assert row.tolist() == [0] * (5 - k) + original[5 - k:].tolist()  # older states become padding
+        assert row.tolist() == [0] * (5 - k) + original[5 - k :].tolist()  # older states become padding
 
 
 def test_rules_are_not_training_data():
@@ -243,8 +274,15 @@ def test_update_learns_a_new_intent_and_action_and_keeps_the_old_stories():
     policy = TEDPolicy()
     policy.train(trackers, domain)
     grown = with_new_turn(domain)
-    taught = [act("action_listen"), user("greet"), act("utter_greet"), act("action_listen"), user("ask_price"),
-              act("utter_price"), act("action_listen")]
+    taught = [
+        act("action_listen"),
+        user("greet"),
+        act("utter_greet"),
+        act("action_listen"),
+        user("ask_price"),
+        act("utter_price"),
+        act("action_listen"),
+    ]
     policy.update([TrainingTracker("taught", taught)], grown)
     assert policy.update_steps < policy.config.update_max_steps  # it stopped early: all learned
     wrong, _ = mistakes(policy, grown, [taught, *story_events(trackers)])
@@ -286,8 +324,15 @@ def test_save_and_load_give_the_same_probabilities_and_can_keep_learning():
             tracker = DialogueStateTracker("t", domain.slot_defaults(), events[:end])
             assert loaded.predict(tracker, domain).probabilities == policy.predict(tracker, domain).probabilities
     assert loaded.examples.pairs.keys() == policy.examples.pairs.keys()
-    taught = [act("action_listen"), user("greet"), act("utter_greet"), act("action_listen"), user("bot_challenge"),
-              act("utter_iamabot"), act("action_listen")]
+    taught = [
+        act("action_listen"),
+        user("greet"),
+        act("utter_greet"),
+        act("action_listen"),
+        user("bot_challenge"),
+        act("utter_iamabot"),
+        act("action_listen"),
+    ]
     loaded.update([TrainingTracker("taught", taught)], domain)
     wrong, _ = mistakes(loaded, domain, [taught, *story_events(trackers)])
     assert wrong == []

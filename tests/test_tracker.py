@@ -105,8 +105,14 @@ def test_restart_drops_everything_and_asks_for_session_start():
 
 def test_session_start_resets_state_and_history():
     t = tracker(
-        listen(), user("request"), ActionExecuted("form_a"), ActiveLoop("form_a"), SlotSet("city", "rome"),
-        ActionExecuted("action_session_start"), SessionStarted(), SlotSet("cuisine", "carried over"),
+        listen(),
+        user("request"),
+        ActionExecuted("form_a"),
+        ActiveLoop("form_a"),
+        SlotSet("city", "rome"),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet("cuisine", "carried over"),
         ActionExecuted("action_listen"),
     )
     assert names(t.applied_events()) == ["cuisine", "action_listen"]
@@ -117,8 +123,13 @@ def test_session_start_resets_state_and_history():
 
 def test_rewind_removes_the_latest_user_message_and_what_followed():
     t = tracker(
-        listen(), user("greet"), ActionExecuted("utter_greet"), listen(),
-        user("inform", channel="web"), SlotSet("cuisine", "thai"), UserUtteranceReverted(),
+        listen(),
+        user("greet"),
+        ActionExecuted("utter_greet"),
+        listen(),
+        user("inform", channel="web"),
+        SlotSet("cuisine", "thai"),
+        UserUtteranceReverted(),
     )
     assert names(t.applied_events()) == ["action_listen", "greet", "utter_greet"]
     assert t.latest_message.intent_name == "greet"
@@ -130,8 +141,13 @@ def test_rewind_removes_the_latest_user_message_and_what_followed():
 
 def test_undo_is_repeatable_and_removes_the_action_and_its_events():
     t = tracker(
-        listen(), user("greet"), ActionExecuted("utter_a"), SlotSet("cuisine", "thai"),
-        ActionExecuted("utter_b"), SlotSet("city", "rome"), ActionReverted(),
+        listen(),
+        user("greet"),
+        ActionExecuted("utter_a"),
+        SlotSet("cuisine", "thai"),
+        ActionExecuted("utter_b"),
+        SlotSet("city", "rome"),
+        ActionReverted(),
     )
     assert names(t.applied_events()) == ["action_listen", "greet", "utter_a", "cuisine"]
     assert t.slots == {**DEFAULTS, "cuisine": "thai"} and t.latest_action_name == "utter_a"
@@ -206,8 +222,12 @@ def test_latest_event_time_and_input_channel():
 
 def _form_started():
     return tracker(
-        listen(), user("request", "find thai food"), ActionExecuted("form_a"), ActiveLoop("form_a"),
-        SlotSet("requested_slot", "cuisine"), listen(),
+        listen(),
+        user("request", "find thai food"),
+        ActionExecuted("form_a"),
+        ActiveLoop("form_a"),
+        SlotSet("requested_slot", "cuisine"),
+        listen(),
     )
 
 
@@ -215,9 +235,14 @@ def test_activating_a_loop_records_its_trigger_message_and_requested_slot():
     t = _form_started()
     assert t.active_loop_name == "form_a"
     assert t.active_loop == {
-        "name": "form_a", "is_interrupted": False, "rejected": False,
-        "trigger_message": {**EMPTY_MESSAGE, "intent": {"name": "request", "confidence": 1.0},
-                            "text": "find thai food"},
+        "name": "form_a",
+        "is_interrupted": False,
+        "rejected": False,
+        "trigger_message": {
+            **EMPTY_MESSAGE,
+            "intent": {"name": "request", "confidence": 1.0},
+            "text": "find thai food",
+        },
     }
     assert t.requested_slot == "cuisine"
 
@@ -259,16 +284,26 @@ def test_should_not_be_set_is_never_an_active_loop():
 
 def _happy_form_turn():
     return [
-        *_form_started().events, user("inform", "thai"), SlotSet("cuisine", "thai"),
-        ActionExecuted("form_a"), SlotSet("requested_slot", None), ActiveLoop(None),
+        *_form_started().events,
+        user("inform", "thai"),
+        SlotSet("cuisine", "thai"),
+        ActionExecuted("form_a"),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
     ]
 
 
 def test_happy_loop_turns_collapse_in_applied_events_like_rasa():
     t = tracker(*_happy_form_turn())
     assert names(t.applied_events()) == [
-        "action_listen", "request", "form_a", "form_a", "requested_slot",
-        "cuisine", "requested_slot", "ActiveLoop",
+        "action_listen",
+        "request",
+        "form_a",
+        "form_a",
+        "requested_slot",
+        "cuisine",
+        "requested_slot",
+        "ActiveLoop",
     ]
     # the uncollapsed history keeps every turn a person saw
     assert len(t.applied_events(collapse_loops=False)) == len(t.events)
@@ -276,11 +311,19 @@ def test_happy_loop_turns_collapse_in_applied_events_like_rasa():
 
 
 def test_unhappy_loop_turns_do_not_collapse():
-    events = _form_started().events + (user("chitchat"), ActionExecutionRejected("form_a"),
-                                       ActionExecuted("utter_chitchat"), ActionExecuted("form_a"))
+    events = _form_started().events + (
+        user("chitchat"),
+        ActionExecutionRejected("form_a"),
+        ActionExecuted("utter_chitchat"),
+        ActionExecuted("form_a"),
+    )
     t = tracker(*events)
     assert [e.name for e in t.applied_events() if isinstance(e, ActionExecuted)] == [
-        "action_listen", "form_a", "action_listen", "utter_chitchat", "form_a",
+        "action_listen",
+        "form_a",
+        "action_listen",
+        "utter_chitchat",
+        "form_a",
     ]
 
 
@@ -289,9 +332,16 @@ def test_unhappy_loop_turns_do_not_collapse():
 
 def _three_turns():
     return tracker(
-        listen(), user("greet"), ActionExecuted("utter_greet"), listen(),
-        user("inform"), SlotSet("cuisine", "thai"), ActionExecuted("utter_ok"), listen(),
-        user("bye"), ActionExecuted("utter_bye"),
+        listen(),
+        user("greet"),
+        ActionExecuted("utter_greet"),
+        listen(),
+        user("inform"),
+        SlotSet("cuisine", "thai"),
+        ActionExecuted("utter_ok"),
+        listen(),
+        user("bye"),
+        ActionExecuted("utter_bye"),
     )
 
 
@@ -345,11 +395,13 @@ valid_event_dicts = st.one_of(
     st.builds(
         lambda i, ents: {"event": "user", "text": i, "parse_data": {"intent": {"name": i}, "entities": ents}},
         st.sampled_from(["greet", "inform"]),
-        st.lists(st.fixed_dictionaries({"entity": st.sampled_from(["e1", "e2"]), "value": st.integers(0, 2)}),
-                 max_size=2),
+        st.lists(
+            st.fixed_dictionaries({"entity": st.sampled_from(["e1", "e2"]), "value": st.integers(0, 2)}), max_size=2
+        ),
     ),
-    st.builds(lambda n, v: {"event": "slot", "name": n, "value": v},
-              st.sampled_from(SLOTS), st.integers(0, 3) | st.none()),
+    st.builds(
+        lambda n, v: {"event": "slot", "name": n, "value": v}, st.sampled_from(SLOTS), st.integers(0, 3) | st.none()
+    ),
     st.builds(lambda n: {"event": "active_loop", "name": n}, st.sampled_from(["form_a", None])),
     st.builds(lambda n: {"event": "form", "name": n}, st.sampled_from(["form_a", None])),
     st.builds(lambda n: {"event": "action_execution_rejected", "name": n}, st.sampled_from(ACTIONS)),
@@ -358,8 +410,10 @@ valid_event_dicts = st.one_of(
     st.builds(lambda n: {"event": "followup", "name": n}, st.sampled_from(ACTIONS)),
     st.builds(lambda: {"event": "entities", "entities": [{"entity": "e3", "value": 1}]}),
     st.sampled_from(
-        [{"event": t}
-         for t in ("restart", "rewind", "undo", "session_started", "reset_slots", "pause", "resume", "bot")]
+        [
+            {"event": t}
+            for t in ("restart", "rewind", "undo", "session_started", "reset_slots", "pause", "resume", "bot")
+        ]
     ),
 )
 junk_dicts = st.dictionaries(

@@ -120,7 +120,9 @@ def test_checkpoint_cycles_are_cut():
         "cycle.md",
     )
     trackers = training_trackers(stories, Domain(), augmentation_factor=0)
-    assert [outline(t) for t in trackers] == [["listen", "greet", "utter_greet", "listen", "more", "utter_more", "listen"]]
+    assert [outline(t) for t in trackers] == [
+        ["listen", "greet", "utter_greet", "listen", "more", "utter_more", "listen"]
+    ]
 
 
 def test_or_combinations_are_capped_with_a_warning():
@@ -139,7 +141,12 @@ def test_rules_keep_their_condition_first_and_their_flags():
     by_name = {t.name: t for t in trackers}
     conditioned = by_name["Rule with condition"]
     assert outline(conditioned) == [
-        "listen", "loop:loop_q_form", "slot:requested_slot=some_slot", "inform", "loop_q_form", "listen"
+        "listen",
+        "loop:loop_q_form",
+        "slot:requested_slot=some_slot",
+        "inform",
+        "loop_q_form",
+        "listen",
     ]
     assert conditioned.condition_length == 2 and not conditioned.conversation_start
     no_wait = by_name["Rule after which another action should be predicted"]
@@ -182,8 +189,13 @@ def test_augmentation_glues_complete_stories_reproducibly():
 @pytest.mark.parametrize(
     ("bot", "stories", "rules"),
     [
-        ("moodbot-1x", 4, 0), ("moodbot-3x", 3, 2), ("concertbot-1x", 7, 0), ("concertbot-3x", 6, 5),
-        ("formbot-1x", 10, 0), ("formbot-3x", 2, 6), ("initial-project-3x", 3, 2),
+        ("moodbot-1x", 4, 0),
+        ("moodbot-3x", 3, 2),
+        ("concertbot-1x", 7, 0),
+        ("concertbot-3x", 6, 5),
+        ("formbot-1x", 10, 0),
+        ("formbot-3x", 2, 6),
+        ("initial-project-3x", 3, 2),
     ],
 )
 def test_compat_sets_give_one_tracker_per_story_and_rule(bot, stories, rules):
@@ -234,7 +246,14 @@ def test_legacy_deactivate_form_and_other_events():
     )
     (tracker,) = training_trackers([story], Domain(), augmentation_factor=0)
     assert outline(tracker) == [
-        "listen", "stop", "action_deactivate_loop", "reset_slots", "listen", "bye", "bot:See you", "listen"
+        "listen",
+        "stop",
+        "action_deactivate_loop",
+        "reset_slots",
+        "listen",
+        "bye",
+        "bot:See you",
+        "listen",
     ]
     assert isinstance(tracker.events[3], AllSlotsReset)
     assert tracker.events[5].text == "bye now"

@@ -25,8 +25,16 @@ from tui.cli import main as cli_main
 
 NLU_EPOCHS, TED_EPOCHS = 2, 3
 PROJECTS = [SAMPLES / name for name in ("moodbot", "concertbot", "formbot")] + [
-    COMPAT / name for name in ("moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x",
-                               "formbot-3x", "initial-project-3x")
+    COMPAT / name
+    for name in (
+        "moodbot-1x",
+        "moodbot-3x",
+        "concertbot-1x",
+        "concertbot-3x",
+        "formbot-1x",
+        "formbot-3x",
+        "initial-project-3x",
+    )
 ]
 UNSEEN = ["hello there my friend", "I want to book something in Berlin tomorrow", "zzz qqq"]
 
@@ -123,20 +131,21 @@ def test_unchanged_parts_are_reused(concertbot: Path, tmp_path: Path) -> None:
     assert (nlu_changed.trained, nlu_changed.copied) == (["nlu"], ["core"])
     project = _project(concertbot)
     for tracker in _trackers(project):
-        assert nlu_changed.model.ensemble.predict(tracker, project.domain).probabilities == \
-            first.model.ensemble.predict(tracker, project.domain).probabilities
+        assert (
+            nlu_changed.model.ensemble.predict(tracker, project.domain).probabilities
+            == first.model.ensemble.predict(tracker, project.domain).probabilities
+        )
 
     domain_file = concertbot / "domain.yml"
     text = domain_file.read_text()
-    response = text[text.index("responses:"):].split("- text: ", 1)[1].split("\n", 1)[0]
+    response = text[text.index("responses:") :].split("- text: ", 1)[1].split("\n", 1)[0]
     domain_file.write_text(text.replace(response, '"A brand new greeting text"', 1))
     responses_changed = train(_project(concertbot), ("nlu", "core"), out)
     assert (responses_changed.trained, responses_changed.copied) == ([], ["nlu", "core"])
     assert "A brand new greeting text" in read_archive(responses_changed.path).domain_text
 
     stories = concertbot / "data" / "stories.yml"
-    stories.write_text(stories.read_text() + "\n- story: extra\n  steps:\n  - intent: greet\n"
-                                              "  - action: utter_greet\n")
+    stories.write_text(stories.read_text() + "\n- story: extra\n  steps:\n  - intent: greet\n  - action: utter_greet\n")
     core_changed = train(_project(concertbot), ("nlu", "core"), out)
     assert (core_changed.trained, core_changed.copied) == (["core"], ["nlu"])
 
@@ -167,14 +176,23 @@ def test_missing_data_is_a_clear_error(concertbot: Path) -> None:
         _project(concertbot)
 
 
-def test_cli_trains_then_reuses(concertbot: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_trains_then_reuses(
+    concertbot: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = concertbot / "config.yml"
-    monkeypatch.setattr("tui.commands.train.load_project",
-                        lambda *a, **k: _with_few_epochs(load_project(*a, **k)))
+    monkeypatch.setattr("tui.commands.train.load_project", lambda *a, **k: _with_few_epochs(load_project(*a, **k)))
     out = tmp_path / "models"
-    argv = ["train", "-c", str(config), "-d", str(concertbot / "domain.yml"), "--data", str(concertbot / "data"),
-            "--out", str(out)]
+    argv = [
+        "train",
+        "-c",
+        str(config),
+        "-d",
+        str(concertbot / "domain.yml"),
+        "--data",
+        str(concertbot / "data"),
+        "--out",
+        str(out),
+    ]
     assert cli_main(argv) == 0
     printed = capsys.readouterr()
     archive = next(out.glob("*.tar.gz"))
@@ -182,8 +200,19 @@ def test_cli_trains_then_reuses(concertbot: Path, tmp_path: Path, capsys: pytest
     assert "NLU" in printed.err and "TEDPolicy" in printed.err and "loss " in printed.err  # the bars
     assert cli_main(argv) == 0
     assert f"Nothing changed. Reusing model {archive}" in capsys.readouterr().out
-    nlu_argv = ["train", "nlu", "--quiet", "--fixed-model-name", "n", "-c", str(config),
-                "-u", str(concertbot / "data" / "nlu.yml"), "--out", str(out)]
+    nlu_argv = [
+        "train",
+        "nlu",
+        "--quiet",
+        "--fixed-model-name",
+        "n",
+        "-c",
+        str(config),
+        "-u",
+        str(concertbot / "data" / "nlu.yml"),
+        "--out",
+        str(out),
+    ]
     assert cli_main(nlu_argv) == 0
     quiet = capsys.readouterr()
     assert quiet.err == "" and f"Model saved to {out / 'n.tar.gz'}" in quiet.out

@@ -12,8 +12,7 @@ from core.validation import validate
 from tests.conftest import COMPAT, SAMPLES
 from tui.cli import main
 
-SETS = ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x",
-        "initial-project-3x"]
+SETS = ["moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x", "initial-project-3x"]
 
 
 def _report(project: Path):
@@ -50,8 +49,18 @@ def _snapshot(folder: Path) -> dict:
 
 
 def _validate_cli(project: Path, capsys) -> tuple[int, str]:
-    code = main(["data", "validate", "--data", str(project / "data"), "-d", str(project / "domain.yml"),
-                 "-c", str(project / "config.yml")])
+    code = main(
+        [
+            "data",
+            "validate",
+            "--data",
+            str(project / "data"),
+            "-d",
+            str(project / "domain.yml"),
+            "-c",
+            str(project / "config.yml"),
+        ]
+    )
     return code, capsys.readouterr().err
 
 
@@ -63,14 +72,17 @@ def _append_story(project: Path, steps: str) -> int:
     return line
 
 
-@pytest.mark.parametrize("steps, message", [
-    ("  - intent: order_pizza\n  - action: utter_greet\n", "the intent 'order_pizza'"),
-    ("  - intent: greet\n  - action: action_make_pizza\n", "the action 'action_make_pizza'"),
-    ("  - intent: greet\n  - action: utter_pizza\n", "the response 'utter_pizza'"),
-    ("  - intent: greet\n  - slot_was_set:\n    - topping: cheese\n", "the slot 'topping'"),
-    ("  - intent: greet\n    entities:\n    - topping: cheese\n", "the entity 'topping'"),
-    ("  - intent: greet\n  - active_loop: pizza_form\n", "the form 'pizza_form'"),
-])
+@pytest.mark.parametrize(
+    "steps, message",
+    [
+        ("  - intent: order_pizza\n  - action: utter_greet\n", "the intent 'order_pizza'"),
+        ("  - intent: greet\n  - action: action_make_pizza\n", "the action 'action_make_pizza'"),
+        ("  - intent: greet\n  - action: utter_pizza\n", "the response 'utter_pizza'"),
+        ("  - intent: greet\n  - slot_was_set:\n    - topping: cheese\n", "the slot 'topping'"),
+        ("  - intent: greet\n    entities:\n    - topping: cheese\n", "the entity 'topping'"),
+        ("  - intent: greet\n  - active_loop: pizza_form\n", "the form 'pizza_form'"),
+    ],
+)
 def test_unknown_names_in_stories_are_errors_with_file_and_line(project, capsys, steps, message):
     line = _append_story(project, steps)
     before = _snapshot(project)
@@ -101,18 +113,23 @@ def test_response_without_text(project, capsys):
 
 def test_duplicate_examples_across_intents_name_both_places(project):
     nlu = project / "data" / "nlu.yml"
-    nlu.write_text(nlu.read_text() + "\n- intent: goodbye\n  examples: |\n    - hello there friend\n"
-                   "- intent: greet\n  examples: |\n    - hello there friend\n")
+    nlu.write_text(
+        nlu.read_text() + "\n- intent: goodbye\n  examples: |\n    - hello there friend\n"
+        "- intent: greet\n  examples: |\n    - hello there friend\n"
+    )
     warnings = [str(f) for f in _report(project).warnings]
-    assert any("'hello there friend'" in w and "'goodbye'" in w and "'greet'" in w and "nlu.yml:" in w
-               for w in warnings)
+    assert any(
+        "'hello there friend'" in w and "'goodbye'" in w and "'greet'" in w and "nlu.yml:" in w for w in warnings
+    )
 
 
 def test_story_conflict_names_both_stories(project, capsys):
     _append_story(project, "  - intent: greet\n  - action: utter_goodbye\n")
     stories = project / "data" / "stories.yml"
-    stories.write_text(stories.read_text() + "\n- story: greeting answered politely\n  steps:\n"
-                       "  - intent: greet\n  - action: utter_youarewelcome\n")
+    stories.write_text(
+        stories.read_text() + "\n- story: greeting answered politely\n  steps:\n"
+        "  - intent: greet\n  - action: utter_youarewelcome\n"
+    )
     code, err = _validate_cli(project, capsys)
     assert code == 1
     assert "added by the test" in err and "greeting answered politely" in err

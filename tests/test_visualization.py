@@ -15,7 +15,14 @@ from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered, UserUt
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
 from core.visualization import (
-    END, START, VisualizationServer, conversation_graph, render_html, render_svg, render_text, story_graph,
+    END,
+    START,
+    VisualizationServer,
+    conversation_graph,
+    render_html,
+    render_svg,
+    render_text,
+    story_graph,
 )
 from core.visualization.svg import graph_layout, node_size
 from tests.conftest import COMPAT, SAMPLES
@@ -50,19 +57,30 @@ CONCERT_FAN = ["greet", ".utter_greet", "affirm", ".utter_ask_help", "search_con
 
 # -- graph semantics ---------------------------------------------------------------------------
 
+
 def test_concertbot_conversation_with_its_two_most_similar_stories():
     domain, trackers = _bot("concertbot")
     graph = conversation_graph(_turns(*CONCERT_FAN), trackers, domain, max_stories=2)
     assert graph.shown_stories == ["music fan compares concerts", "music fan compares venues"]
     assert graph.labelled_edges() == {
-        ("START", "greet"), ("greet", "utter_greet"), ("utter_greet", "affirm"), ("affirm", "utter_ask_help"),
-        ("utter_ask_help", "search_concerts"), ("search_concerts", "action_search_concerts"),
-        ("action_search_concerts", "compare_reviews"), ("compare_reviews", "action_show_concert_reviews"),
-        ("action_show_concert_reviews", "thankyou"), ("thankyou", "utter_youarewelcome"),
+        ("START", "greet"),
+        ("greet", "utter_greet"),
+        ("utter_greet", "affirm"),
+        ("affirm", "utter_ask_help"),
+        ("utter_ask_help", "search_concerts"),
+        ("search_concerts", "action_search_concerts"),
+        ("action_search_concerts", "compare_reviews"),
+        ("compare_reviews", "action_show_concert_reviews"),
+        ("action_show_concert_reviews", "thankyou"),
+        ("thankyou", "utter_youarewelcome"),
         ("utter_youarewelcome", "END"),
-        ("utter_ask_help", "search_venues"), ("search_venues", "action_search_venues"),
-        ("action_search_venues", "compare_reviews"), ("compare_reviews", "action_show_venue_reviews"),
-        ("action_show_venue_reviews", "goodbye"), ("goodbye", "utter_goodbye"), ("utter_goodbye", "END"),
+        ("utter_ask_help", "search_venues"),
+        ("search_venues", "action_search_venues"),
+        ("action_search_venues", "compare_reviews"),
+        ("compare_reviews", "action_show_venue_reviews"),
+        ("action_show_venue_reviews", "goodbye"),
+        ("goodbye", "utter_goodbye"),
+        ("utter_goodbye", "END"),
     }
     # the two compare_reviews follow different searches: two nodes, not one
     labels = sorted(graph.label(n) for n in graph.graph)
@@ -71,7 +89,9 @@ def test_concertbot_conversation_with_its_two_most_similar_stories():
     assert {graph.label(n) for n in graph.graph if graph.flag(n, "current")} == set(graph.current_labels())
     assert graph.divergence is None
     assert graph.note == "8 less similar stories left out"
-    current_edges = {(graph.label(u), graph.label(v)) for u, v in graph.edge_pairs() if graph.edge_data(u, v)["current"]}
+    current_edges = {
+        (graph.label(u), graph.label(v)) for u, v in graph.edge_pairs() if graph.edge_data(u, v)["current"]
+    }
     assert current_edges == set(zip(graph.current_labels(), graph.current_labels()[1:]))
 
 
@@ -79,18 +99,29 @@ def test_formbot_form_conversation_ignores_slots_and_loop_events():
     domain, trackers = _bot("formbot")
     events = [
         *_turns("request_restaurant", ".restaurant_form"),
-        ActiveLoop("restaurant_form"), SlotSet("requested_slot", "cuisine"),
+        ActiveLoop("restaurant_form"),
+        SlotSet("requested_slot", "cuisine"),
         *_turns("stop", ".utter_ask_continue", "deny", ".action_deactivate_loop")[1:],
-        ActiveLoop(None), ActionExecuted("action_cancel_booking"),
+        ActiveLoop(None),
+        ActionExecuted("action_cancel_booking"),
     ]
     graph = conversation_graph(events, trackers, domain, max_stories=2)
     assert graph.shown_stories == ["stop the form for good", "stop the form, then continue"]
     assert graph.labelled_edges() == {
-        ("START", "request_restaurant"), ("request_restaurant", "restaurant_form"), ("restaurant_form", "stop"),
-        ("stop", "utter_ask_continue"), ("utter_ask_continue", "deny"), ("deny", "action_deactivate_loop"),
-        ("action_deactivate_loop", "action_cancel_booking"), ("action_cancel_booking", "END"),
-        ("utter_ask_continue", "affirm"), ("affirm", "restaurant_form"), ("restaurant_form", "inform"),
-        ("inform", "restaurant_form"), ("restaurant_form", "utter_submit"), ("utter_submit", "utter_slots_values"),
+        ("START", "request_restaurant"),
+        ("request_restaurant", "restaurant_form"),
+        ("restaurant_form", "stop"),
+        ("stop", "utter_ask_continue"),
+        ("utter_ask_continue", "deny"),
+        ("deny", "action_deactivate_loop"),
+        ("action_deactivate_loop", "action_cancel_booking"),
+        ("action_cancel_booking", "END"),
+        ("utter_ask_continue", "affirm"),
+        ("affirm", "restaurant_form"),
+        ("restaurant_form", "inform"),
+        ("inform", "restaurant_form"),
+        ("restaurant_form", "utter_submit"),
+        ("utter_submit", "utter_slots_values"),
         ("utter_slots_values", "END"),
     }
     assert len(graph.graph) == 15
@@ -182,13 +213,15 @@ def test_story_limit_keeps_the_most_similar_and_says_how_many_are_left_out():
     assert one.shown_stories == ["music fan compares concerts"]
     assert one.note == "9 less similar stories left out"
     every = conversation_graph(_turns("greet"), trackers, domain, max_stories=50)
-    starting_with_greet = [n for n, s in [(t.name, t.events) for t in trackers if not t.is_rule]
-                           if s[1].intent_name == "greet"]
+    starting_with_greet = [
+        n for n, s in [(t.name, t.events) for t in trackers if not t.is_rule] if s[1].intent_name == "greet"
+    ]
     assert sorted(every.shown_stories) == sorted(starting_with_greet)
     assert every.note == f"{10 - len(starting_with_greet)} less similar stories left out"
 
 
 # -- drawing -----------------------------------------------------------------------------------
+
 
 def test_layout_puts_each_step_below_the_one_before_and_never_overlaps_nodes():
     domain, trackers = _bot("formbot")
@@ -269,12 +302,22 @@ def test_botcoach_visualize_writes_a_self_contained_page(tmp_path):
 
 
 def test_botcoach_visualize_reports_a_missing_domain(tmp_path):
-    code = main(["visualize", "-s", str(SAMPLES / "moodbot" / "data"), "-d", str(tmp_path / "none.yml"),
-                 "--out", str(tmp_path / "g.html")])
+    code = main(
+        [
+            "visualize",
+            "-s",
+            str(SAMPLES / "moodbot" / "data"),
+            "-d",
+            str(tmp_path / "none.yml"),
+            "--out",
+            str(tmp_path / "g.html"),
+        ]
+    )
     assert code == 1 and not (tmp_path / "g.html").exists()
 
 
 # -- server ------------------------------------------------------------------------------------
+
 
 def _get(url: str) -> tuple[int, dict, str]:
     with urllib.request.urlopen(url, timeout=5) as response:
@@ -349,7 +392,7 @@ async def test_graph_pane_shows_the_tree_with_the_path_styled():
         text = pane.query_one("#graph-text", Static).render()
         plain = str(text)
         assert plain.splitlines() == [line for line, _ in render_text(graph)]
-        styled = {str(text)[span.start:span.end]: str(span.style) for span in text.spans}
+        styled = {str(text)[span.start : span.end]: str(span.style) for span in text.spans}
         divergence_line = next(line for line in plain.splitlines() if "bot_challenge" in line)
         greet_line = next(line for line in plain.splitlines() if "* greet" in line)
         deny_line = next(line for line in plain.splitlines() if "* deny" in line)

@@ -27,13 +27,20 @@ from tests.conftest import SAMPLES
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)"
-)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--mute-audio", "--remote-debugging-port=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--remote-debugging-port=0",
 ]
 ALLOWED_SCHEMES = {"data", "about"}  # the favicon is `data:,`; the tab opens on about:blank
 
@@ -97,14 +104,24 @@ def _moodbot_graphs():
     domain = load_domain(bot / "domain.yml")
     trackers = training_trackers(load_training_data([bot / "data"]).stories, domain, augmentation_factor=0)
     events = [
-        ActionExecuted("action_listen"), UserUttered("hello", intent={"name": "greet"}),
-        ActionExecuted("utter_greet"), ActionExecuted("action_listen"),
+        ActionExecuted("action_listen"),
+        UserUttered("hello", intent={"name": "greet"}),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
         UserUttered("very sad", intent={"name": "mood_unhappy"}),
     ]
     before = conversation_graph(events, trackers, domain, predicted_action="utter_cheer_up")
-    after = conversation_graph([*events, ActionExecuted("utter_cheer_up"), ActionExecuted("utter_did_that_help"),
-                                ActionExecuted("action_listen"), UserUttered("a bot?", intent={"name": "bot_challenge"})],
-                               trackers, domain)
+    after = conversation_graph(
+        [
+            *events,
+            ActionExecuted("utter_cheer_up"),
+            ActionExecuted("utter_did_that_help"),
+            ActionExecuted("action_listen"),
+            UserUttered("a bot?", intent={"name": "bot_challenge"}),
+        ],
+        trackers,
+        domain,
+    )
     return before, after
 
 
@@ -122,7 +139,8 @@ async def test_the_page_shows_the_conversation_and_follows_updates(tmp_path):
     profile = tmp_path / "profile"
     browser = subprocess.Popen(
         [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         port = await _devtools_port(profile, browser)
@@ -141,11 +159,15 @@ async def test_the_page_shows_the_conversation_and_follows_updates(tmp_path):
                 assert {"START", "greet", "utter_greet", "mood_unhappy", "utter_cheer_up"} <= set(shown)
                 assert await tools.evaluate(CURRENT_LABELS) == ["START", "greet", "utter_greet", "mood_unhappy"]
                 assert "predicted" in await tools.evaluate(
-                    "document.querySelector('#graph g.sg-predicted').textContent")
+                    "document.querySelector('#graph g.sg-predicted').textContent"
+                )
 
                 await asyncio.sleep(1.2)  # unchanged polls (204) leave the drawing alone
-                polls = [e for e in tools.events if e["method"] == "Network.requestWillBeSent"
-                         and "/graph.svg" in e["params"]["request"]["url"]]
+                polls = [
+                    e
+                    for e in tools.events
+                    if e["method"] == "Network.requestWillBeSent" and "/graph.svg" in e["params"]["request"]["url"]
+                ]
                 assert len(polls) >= 2
                 assert await tools.evaluate(NODE_LABELS) == shown
 
@@ -174,7 +196,8 @@ async def test_the_page_shows_the_conversation_and_follows_updates(tmp_path):
         assert failed == [] and bad_status == []
         assert any(url.startswith(server.url) for url in requests)
         elsewhere = [
-            url for url in requests
+            url
+            for url in requests
             if urlparse(url).scheme not in ALLOWED_SCHEMES and urlparse(url).hostname != "127.0.0.1"
         ]
         assert elsewhere == []

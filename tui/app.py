@@ -108,8 +108,9 @@ class InteractiveApp(AnswersMixin, App[int]):
             self.notify_problem(problem, "warning")
         unknown = unknown_ids(self.startup.keymap, self.all_bindings())
         if unknown:
-            self.notify_problem(f"keymap: no key binding has the id {', '.join(unknown)} (see F1 for the ids)",
-                                "warning")
+            self.notify_problem(
+                f"keymap: no key binding has the id {', '.join(unknown)} (see F1 for the ids)", "warning"
+            )
         self.query_one(GraphPane).display = False
         self.query_one(StatusLine).show(data=self.startup.data_label)
         self.query_one(QuestionBar).ask(USER_INPUT, "Next user input", "type a message, Enter to send · model loading…")
@@ -167,8 +168,9 @@ class InteractiveApp(AnswersMixin, App[int]):
     def load_session(self) -> Session:
         notice = self.graph_feed.start()
         if notice:
-            self.call_from_thread(self.notify_problem, notice,
-                                  "information" if self.graph_feed.server is not None else "warning")
+            self.call_from_thread(
+                self.notify_problem, notice, "information" if self.graph_feed.server is not None else "warning"
+            )
         session = self.startup.load_session(self._report_progress)
         problem = self.startup.check_action_server(session)
         self._publish_graph(session, session.question)
@@ -177,6 +179,7 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     def _report_progress(self, line: str) -> None:
         """Called from the load worker: the line goes to the status line and the question bar."""
+
         def show() -> None:
             self.progress_lines.append(line)
             self.query_one(StatusLine).show(model=line)
@@ -189,12 +192,16 @@ class InteractiveApp(AnswersMixin, App[int]):
         status = self.query_one(StatusLine)
         endpoint = session.agent.registry.action_endpoint
         if action_server_problem:
-            status.show(action_server=f"action server: unreachable ({endpoint.url if endpoint else 'none'})",
-                        action_server_ok=False)
+            status.show(
+                action_server=f"action server: unreachable ({endpoint.url if endpoint else 'none'})",
+                action_server_ok=False,
+            )
             self.notify_problem(action_server_problem, "warning")
         else:
-            status.show(action_server=f"action server: {'up' if endpoint else 'none configured'}",
-                        action_server_ok=True if endpoint else None)
+            status.show(
+                action_server=f"action server: {'up' if endpoint else 'none configured'}",
+                action_server_ok=True if endpoint else None,
+            )
         status.show(model=session.model_label or "loaded")
         self.show_question(session.question)
         if self.queued_text is not None:
@@ -239,8 +246,9 @@ class InteractiveApp(AnswersMixin, App[int]):
         worker = event.worker
         if worker.group == "load" and event.state == WorkerState.ERROR:
             self.query_one(StatusLine).show(model="not loaded")
-            self.query_one(QuestionBar).ask(USER_INPUT, f"The model could not be loaded: {worker.error}",
-                                            "Ctrl-C for the menu")
+            self.query_one(QuestionBar).ask(
+                USER_INPUT, f"The model could not be loaded: {worker.error}", "Ctrl-C for the menu"
+            )
             self.notify_problem(str(worker.error))
             return
         if worker.group != "step" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
@@ -273,13 +281,19 @@ class InteractiveApp(AnswersMixin, App[int]):
         if question.kind == ACTION and question.prediction is not None:
             entries = [Entry(f"action:{name}", f"{p:.2f}  {name}") for name, p in question.prediction.ranking]
             known = {name for name, _ in question.prediction.ranking}
-            entries += [Entry(f"action:{name}", f"0.00  {name}")
-                        for name in session.action_names() if name not in known]
+            entries += [
+                Entry(f"action:{name}", f"0.00  {name}") for name in session.action_names() if name not in known
+            ]
             entries.append(Entry(f"action:{NEW_ACTION}", "<create new action>", always=True))
             ranked.set_entries(entries, "Actions")
         else:
-            ranked.set_entries([Entry(f"button:{b['payload']}", f"[{b.get('title') or b['payload']}] {b['payload']}")
-                                for b in buttons], "Buttons" if buttons else "")
+            ranked.set_entries(
+                [
+                    Entry(f"button:{b['payload']}", f"[{b.get('title') or b['payload']}] {b['payload']}")
+                    for b in buttons
+                ],
+                "Buttons" if buttons else "",
+            )
         self.query_one(QuestionBar).ask(question.kind, question.text, self.keys_hint(question, bool(buttons)))
         if question.warning:
             warning, question.warning = question.warning, None

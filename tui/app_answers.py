@@ -61,8 +61,9 @@ class AnswersMixin:
         if answer == "yes":
             self.step("confirm", lambda s: s.confirm_parse(parse))
         elif answer == "no":
-            self.push_screen(PickIntentScreen(parse.get("text") or "", session.intent_names(), parse),
-                             self._intent_picked)
+            self.push_screen(
+                PickIntentScreen(parse.get("text") or "", session.intent_names(), parse), self._intent_picked
+            )
         elif answer == "entities":
             self._edit_entities(parse)
 
@@ -71,8 +72,9 @@ class AnswersMixin:
         if intent is None or session is None:
             return
         if intent == NEW_INTENT:
-            self.push_screen(TextPromptScreen("Name of the new intent:", validate=intent_name_problem),
-                             self._new_intent)
+            self.push_screen(
+                TextPromptScreen("Name of the new intent:", validate=intent_name_problem), self._new_intent
+            )
             return
         parse = session.correct_parse(intent=intent)
         self.step("confirm", lambda s: s.confirm_parse(parse))
@@ -101,8 +103,12 @@ class AnswersMixin:
                 corrected = session.correct_parse(markup=markup)
                 self.step("confirm", lambda s: s.confirm_parse(corrected))
 
-        self.push_screen(TextPromptScreen("Entities in markup, e.g. [Berlin](city):",
-                                          to_markup(text, parse.get("entities") or []), problem), done)
+        self.push_screen(
+            TextPromptScreen(
+                "Entities in markup, e.g. [Berlin](city):", to_markup(text, parse.get("entities") or []), problem
+            ),
+            done,
+        )
 
     def on_ranked_list_chosen(self: InteractiveApp, event: RankedList.Chosen) -> None:
         if event.ranked.id != "ranked":  # a picker's list: its screen handles it
@@ -137,8 +143,7 @@ class AnswersMixin:
 
     def _action_failed(self: InteractiveApp, action: str, error: ActionServerError) -> None:
         self.messages.append(str(error))
-        self.query_one(StatusLine).show(action_server=f"action server: failed on '{action}'",
-                                        action_server_ok=False)
+        self.query_one(StatusLine).show(action_server=f"action server: failed on '{action}'", action_server_ok=False)
 
         def chosen(choice: str | None) -> None:
             if choice == "retry":

@@ -60,8 +60,10 @@ class BackgroundActionServer:
         self._thread.start()
         ready.wait(10)
         if problems:
-            raise ActionServerError(f"cannot start the action server on 127.0.0.1:{self.port}: {problems[0]}",
-                                    hint="pass another port, or stop what uses it")
+            raise ActionServerError(
+                f"cannot start the action server on 127.0.0.1:{self.port}: {problems[0]}",
+                hint="pass another port, or stop what uses it",
+            )
         return self.url
 
     def stop(self) -> None:

@@ -43,8 +43,9 @@ def _log_flags(parser: argparse.ArgumentParser, top: bool) -> None:
     group = parser.add_mutually_exclusive_group()
     off = False if top else SUPPRESS
     group.add_argument("-v", "--verbose", action="store_true", default=off, help="print what happens (info level)")
-    group.add_argument("--debug", action="store_true", default=off,
-                       help="print debug logs, and the traceback of an internal error")
+    group.add_argument(
+        "--debug", action="store_true", default=off, help="print debug logs, and the traceback of an internal error"
+    )
     group.add_argument("--quiet", action="store_true", default=off, help="print errors only")
 
 
@@ -58,13 +59,21 @@ def _domain(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _data(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--data", nargs="+", default=["data"], metavar="PATH",
-          help="training data files or directories (stories, rules, NLU)")
+    _flag(
+        p,
+        top,
+        "--data",
+        nargs="+",
+        default=["data"],
+        metavar="PATH",
+        help="training data files or directories (stories, rules, NLU)",
+    )
 
 
 def _model(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-m", "--model", default="models",
-          help="a model archive, or a directory whose newest archive is used")
+    _flag(
+        p, top, "-m", "--model", default="models", help="a model archive, or a directory whose newest archive is used"
+    )
 
 
 def _endpoints(p: argparse.ArgumentParser, top: bool) -> None:
@@ -88,13 +97,31 @@ def _train_data(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _train_nlu_data(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-u", "--nlu", dest="data", nargs="+", default=["data"], metavar="PATH",
-          help="NLU data files or directories")
+    _flag(
+        p,
+        top,
+        "-u",
+        "--nlu",
+        dest="data",
+        nargs="+",
+        default=["data"],
+        metavar="PATH",
+        help="NLU data files or directories",
+    )
 
 
 def _train_core_data(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-s", "--stories", dest="data", nargs="+", default=["data"], metavar="PATH",
-          help="story and rule files or directories")
+    _flag(
+        p,
+        top,
+        "-s",
+        "--stories",
+        dest="data",
+        nargs="+",
+        default=["data"],
+        metavar="PATH",
+        help="story and rule files or directories",
+    )
 
 
 def _test_flags(p: argparse.ArgumentParser, top: bool) -> None:
@@ -110,8 +137,14 @@ def _test_stories(p: argparse.ArgumentParser, top: bool) -> None:
 
 def _test_nlu(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(p, top, "-u", "--nlu", default="data", help="NLU test data file or directory")
-    _flag(p, top, "--cross-validation", action="store_true", default=False,
-          help="train and test on folds of the NLU data instead of testing a model")
+    _flag(
+        p,
+        top,
+        "--cross-validation",
+        action="store_true",
+        default=False,
+        help="train and test on folds of the NLU data instead of testing a model",
+    )
     _flag(p, top, "-f", "--folds", type=int, default=5, help="number of folds for --cross-validation")
 
 
@@ -121,14 +154,31 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _data(p, top)
     _domain(p, top)
     _config(p, top)
-    _flag(p, top, "--actions", metavar="MODULE",
-          help="Python module or file with custom actions, run inside botcoach (no action server needed)")
+    _flag(
+        p,
+        top,
+        "--actions",
+        metavar="MODULE",
+        help="Python module or file with custom actions, run inside botcoach (no action server needed)",
+    )
     _conversation_id(p, top)
-    _flag(p, top, "--skip-visualization", action="store_true", default=False,
-          help="do not serve the conversation graph in the browser")
+    _flag(
+        p,
+        top,
+        "--skip-visualization",
+        action="store_true",
+        default=False,
+        help="do not serve the conversation graph in the browser",
+    )
     _flag(p, top, "-p", "--port", type=int, default=5005, help="port of the conversation graph page")
-    _flag(p, top, "--e2e", action="store_true", default=False,
-          help="save user messages as text (end-to-end stories), not only intents")
+    _flag(
+        p,
+        top,
+        "--e2e",
+        action="store_true",
+        default=False,
+        help="save user messages as text (end-to-end stories), not only intents",
+    )
     _flag(p, top, "--out", default="models", help="directory for models trained during the session")
 
 
@@ -141,8 +191,16 @@ def _shell_flags(p: argparse.ArgumentParser, top: bool) -> None:
 def _run_actions_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(p, top, "--actions", default="actions", metavar="MODULE", help="Python module or file with the actions")
     _flag(p, top, "-p", "--port", type=int, default=5055, help="port to listen on")
-    _flag(p, top, "-i", "--interface", "--host", dest="host", default="127.0.0.1",
-          help="network interface to listen on (0.0.0.0 to accept other machines)")
+    _flag(
+        p,
+        top,
+        "-i",
+        "--interface",
+        "--host",
+        dest="host",
+        default="127.0.0.1",
+        help="network interface to listen on (0.0.0.0 to accept other machines)",
+    )
     _flag(p, top, "--cors", nargs="*", metavar="ORIGIN", help="allowed CORS origins (* for all)")
     _flag(p, top, "--auto-reload", action="store_true", default=False, help="reload actions when their files change")
 
@@ -172,43 +230,112 @@ def _visualize_flags(p: argparse.ArgumentParser, top: bool) -> None:
 # (name, one-line help, description, flag adders, sub-commands or None, required?)
 Sub = tuple[str, str, str, list[Adder]]
 COMMANDS: list[tuple[str, str, str, list[Adder], list[Sub] | None, bool]] = [
-    ("train", "Train a model from your data, domain and config.",
-     "Trains the NLU (intents, entities) and dialogue models and writes one model archive. "
-     "'train nlu' or 'train core' trains one half only.",
-     [_train_flags, _train_data],
-     [("nlu", "Train the NLU model only.", "Trains intent and entity recognition from the NLU data.",
-       [_train_flags, _train_nlu_data]),
-      ("core", "Train the dialogue model only.", "Trains next-action prediction from stories and rules.",
-       [_train_flags, _train_core_data])], False),
-    ("test", "Evaluate a model on test stories and NLU data.",
-     "Reports intent, entity and action accuracy with the failing examples. "
-     "'test nlu' or 'test core' evaluates one half only.",
-     [_test_flags, _test_stories, _test_nlu],
-     [("nlu", "Evaluate the NLU model only.", "Intent and entity reports, optionally by cross-validation.",
-       [_test_flags, _test_nlu]),
-      ("core", "Evaluate the dialogue model only.", "Runs the test stories and reports wrong actions.",
-       [_test_flags, _test_stories])], False),
-    ("interactive", "Teach the bot by talking to it.",
-     "Opens the terminal app: type as the user, confirm or correct what the bot understood and does, "
-     "and save the corrections as stories, NLU examples and domain entries.",
-     [_interactive_flags], None, False),
-    ("shell", "Talk to a trained bot in the terminal.",
-     "A plain chat with the bot, without corrections.", [_shell_flags], None, False),
-    ("run", "Run a server; 'run actions' starts the action server.",
-     "Starts a long-running server.", [],
-     [("actions", "Start the action server for your custom actions.",
-       "Serves the custom actions in --actions over HTTP, compatible with Rasa SDK's action server.",
-       [_run_actions_flags])], True),
-    ("data", "Check and convert training data.", "Tools for the project's data files.", [],
-     [("validate", "Check data, domain and config for mistakes and conflicts.",
-       "Finds intents, actions and slots used but not declared (and the reverse), and stories that "
-       "contradict each other.", [_validate_flags]),
-      ("convert", "Convert data between Markdown, YAML and JSON.",
-       "Converts Rasa 1.x Markdown or JSON data and 1.x domains to the 2.x/3.x YAML format, or back.",
-       [])], True),
-    ("visualize", "Draw the stories as a graph in an HTML page.",
-     "Merges the stories into one graph of states and writes it as an HTML page.",
-     [_visualize_flags], None, False),
+    (
+        "train",
+        "Train a model from your data, domain and config.",
+        "Trains the NLU (intents, entities) and dialogue models and writes one model archive. "
+        "'train nlu' or 'train core' trains one half only.",
+        [_train_flags, _train_data],
+        [
+            (
+                "nlu",
+                "Train the NLU model only.",
+                "Trains intent and entity recognition from the NLU data.",
+                [_train_flags, _train_nlu_data],
+            ),
+            (
+                "core",
+                "Train the dialogue model only.",
+                "Trains next-action prediction from stories and rules.",
+                [_train_flags, _train_core_data],
+            ),
+        ],
+        False,
+    ),
+    (
+        "test",
+        "Evaluate a model on test stories and NLU data.",
+        "Reports intent, entity and action accuracy with the failing examples. "
+        "'test nlu' or 'test core' evaluates one half only.",
+        [_test_flags, _test_stories, _test_nlu],
+        [
+            (
+                "nlu",
+                "Evaluate the NLU model only.",
+                "Intent and entity reports, optionally by cross-validation.",
+                [_test_flags, _test_nlu],
+            ),
+            (
+                "core",
+                "Evaluate the dialogue model only.",
+                "Runs the test stories and reports wrong actions.",
+                [_test_flags, _test_stories],
+            ),
+        ],
+        False,
+    ),
+    (
+        "interactive",
+        "Teach the bot by talking to it.",
+        "Opens the terminal app: type as the user, confirm or correct what the bot understood and does, "
+        "and save the corrections as stories, NLU examples and domain entries.",
+        [_interactive_flags],
+        None,
+        False,
+    ),
+    (
+        "shell",
+        "Talk to a trained bot in the terminal.",
+        "A plain chat with the bot, without corrections.",
+        [_shell_flags],
+        None,
+        False,
+    ),
+    (
+        "run",
+        "Run a server; 'run actions' starts the action server.",
+        "Starts a long-running server.",
+        [],
+        [
+            (
+                "actions",
+                "Start the action server for your custom actions.",
+                "Serves the custom actions in --actions over HTTP, compatible with Rasa SDK's action server.",
+                [_run_actions_flags],
+            )
+        ],
+        True,
+    ),
+    (
+        "data",
+        "Check and convert training data.",
+        "Tools for the project's data files.",
+        [],
+        [
+            (
+                "validate",
+                "Check data, domain and config for mistakes and conflicts.",
+                "Finds intents, actions and slots used but not declared (and the reverse), and stories that "
+                "contradict each other.",
+                [_validate_flags],
+            ),
+            (
+                "convert",
+                "Convert data between Markdown, YAML and JSON.",
+                "Converts Rasa 1.x Markdown or JSON data and 1.x domains to the 2.x/3.x YAML format, or back.",
+                [],
+            ),
+        ],
+        True,
+    ),
+    (
+        "visualize",
+        "Draw the stories as a graph in an HTML page.",
+        "Merges the stories into one graph of states and writes it as an HTML page.",
+        [_visualize_flags],
+        None,
+        False,
+    ),
 ]
 CONVERT_KINDS = [
     ("nlu", "Convert NLU training data.", "Converts NLU examples, synonyms, regexes and lookup tables."),
@@ -217,10 +344,12 @@ CONVERT_KINDS = [
 ]
 
 
-def _sub_parser(subparsers, name: str, help_text: str, description: str, adders: list[Adder], top: bool,
-                formatter) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=help_text, description=f"{help_text} {description}",
-                                   formatter_class=formatter)
+def _sub_parser(
+    subparsers, name: str, help_text: str, description: str, adders: list[Adder], top: bool, formatter
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name, help=help_text, description=f"{help_text} {description}", formatter_class=formatter
+    )
     for add in adders:
         add(parser, top)
     _log_flags(parser, top=False)
@@ -230,7 +359,8 @@ def _sub_parser(subparsers, name: str, help_text: str, description: str, adders:
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.HelpFormatter
     parser = argparse.ArgumentParser(
-        prog=PROG, formatter_class=formatter,
+        prog=PROG,
+        formatter_class=formatter,
         description="Teach a task-oriented chatbot by talking to it. Reads and writes Rasa projects.",
         epilog=f"Run '{PROG} <command> --help' for the flags of a command.",
     )
@@ -242,8 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(subcommand=None)
         if subs is None:
             continue
-        below = command.add_subparsers(dest="subcommand", metavar="<sub-command>", title="sub-commands",
-                                       required=required)
+        below = command.add_subparsers(
+            dest="subcommand", metavar="<sub-command>", title="sub-commands", required=required
+        )
         for sub_name, sub_help, sub_description, sub_adders in subs:
             # A command without flags of its own (run, data) gives its sub-commands the defaults.
             sub = _sub_parser(below, sub_name, sub_help, sub_description, sub_adders, not adders, formatter)
@@ -255,8 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else \
-        logging.ERROR if args.quiet else logging.WARNING
+    level = (
+        logging.DEBUG
+        if args.debug
+        else logging.INFO
+        if args.verbose
+        else logging.ERROR
+        if args.quiet
+        else logging.WARNING
+    )
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger().setLevel(level)  # also when something configured logging before us
 
@@ -293,8 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        _print_error(f"{PROG}: internal error: {type(error).__name__}: {error}"
-                     + ("" if args.debug else " (run again with --debug for the traceback)"))
+        _print_error(
+            f"{PROG}: internal error: {type(error).__name__}: {error}"
+            + ("" if args.debug else " (run again with --debug for the traceback)")
+        )
         if args.debug:
             import traceback
 

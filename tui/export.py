@@ -42,8 +42,9 @@ def default_paths(data: list[str | Path], domain: str | Path) -> ExportPaths:
     except BotcoachError:
         story_files, nlu_files = [], []
     base = Path(data[0]) if data and Path(data[0]).is_dir() else None
-    stories = next((p for p in story_files if "rule" not in p.name), None) or \
-        (base / "stories.yml" if base else DEFAULT_STORIES)
+    stories = next((p for p in story_files if "rule" not in p.name), None) or (
+        base / "stories.yml" if base else DEFAULT_STORIES
+    )
     nlu = nlu_files[0] if nlu_files else (base / "nlu.yml" if base else DEFAULT_NLU)
     return ExportPaths(Path(stories), Path(nlu), Path(domain))
 
@@ -63,6 +64,7 @@ def export_session(session: Session, paths: ExportPaths) -> list[str]:
 
 
 # -- stories ----------------------------------------------------------------------------------
+
 
 def session_stories(session: Session, taken: set[str], style: str = "3.x") -> list[Story]:
     """One story per conversation changed since it was last exported."""
@@ -114,7 +116,7 @@ def _append_yaml_stories(existing_text: str, new_text: str, path: Path) -> str:
         return new_text
     document = load_yaml(existing_text, path)
     new_lines = new_text.split("\n")
-    items = new_lines[new_lines.index("stories:") + 1:]
+    items = new_lines[new_lines.index("stories:") + 1 :]
     items = [line for line in items if line.strip()]
     lines = existing_text.rstrip("\n").split("\n")
     stories = document.get("stories") if isinstance(document, dict) else None
@@ -133,17 +135,19 @@ def _append_yaml_stories(existing_text: str, new_text: str, path: Path) -> str:
     lines[at:at] = block
     text = "\n".join(lines) + "\n"
     before, added, after = (_stories(t, path) for t in (existing_text, new_text, text))
-    if [s for s in after if not s.is_rule] != [s for s in before if not s.is_rule] + added or \
-            [s for s in after if s.is_rule] != [s for s in before if s.is_rule]:
-        raise ExportError(f"could not add the stories to {path} without changing it",
-                          hint="export the stories to a new file instead")
+    if [s for s in after if not s.is_rule] != [s for s in before if not s.is_rule] + added or [
+        s for s in after if s.is_rule
+    ] != [s for s in before if s.is_rule]:
+        raise ExportError(
+            f"could not add the stories to {path} without changing it", hint="export the stories to a new file instead"
+        )
     return text
 
 
 def _line_after_key(document, key: str, default: int) -> int:
     """The 0-based line where the top-level key after `key` starts (where `key`'s block ends)."""
     keys = list(document)
-    following = keys[keys.index(key) + 1:]
+    following = keys[keys.index(key) + 1 :]
     return location_of(document, following[0]).line - 1 if following else default
 
 
@@ -154,6 +158,7 @@ def _stories(text: str, path: Path) -> list:
 
 
 # -- NLU --------------------------------------------------------------------------------------
+
 
 def export_nlu_to(teachings: Teachings, path: Path) -> str:
     """New examples only, added to the file's text (comments and layout stay; see nlu_append);
@@ -185,14 +190,19 @@ def _check_nlu(text: str, path: Path, expected: int) -> None:
     try:
         count = len((read_nlu_md if is_markdown(path) else read_nlu_yaml)(text, path).examples)
     except BotcoachError as error:
-        raise ExportError(f"adding the examples to {path} would break it ({error}); nothing was written",
-                          hint="add them by hand, or export the NLU examples to a new file") from error
+        raise ExportError(
+            f"adding the examples to {path} would break it ({error}); nothing was written",
+            hint="add them by hand, or export the NLU examples to a new file",
+        ) from error
     if count != expected:
-        raise ExportError(f"adding the examples to {path} would give {count} examples instead of {expected}; "
-                          "nothing was written", hint="export the NLU examples to a new file")
+        raise ExportError(
+            f"adding the examples to {path} would give {count} examples instead of {expected}; nothing was written",
+            hint="export the NLU examples to a new file",
+        )
 
 
 # -- domain -----------------------------------------------------------------------------------
+
 
 def export_domain_to(teachings: Teachings, session: Session, path: Path) -> str:
     """Add new intents, entities, actions and responses to the domain file, keeping its text."""
@@ -216,5 +226,6 @@ def _write(path: Path, text: str) -> None:
     except ExportError:
         raise
     except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror or error}",
-                          hint="choose a writable path and retry") from error
+        raise ExportError(
+            f"cannot write {path}: {error.strerror or error}", hint="choose a writable path and retry"
+        ) from error

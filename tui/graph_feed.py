@@ -51,8 +51,13 @@ class GraphFeed:
         from core.visualization import conversation_graph
 
         predicted = question.prediction.action if question is not None and question.prediction else None
-        graph = conversation_graph(session.tracker, session.training_trackers(), session.domain,
-                                   predicted_action=predicted, max_stories=MAX_STORIES)
+        graph = conversation_graph(
+            session.tracker,
+            session.training_trackers(),
+            session.domain,
+            predicted_action=predicted,
+            max_stories=MAX_STORIES,
+        )
         if self.server is not None:
             self.server.update(graph)
         return graph

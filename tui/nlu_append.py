@@ -70,7 +70,7 @@ def _markdown_with(text: str, examples: list[Example]) -> str:
         header, end = section
         items = [i for i in range(header + 1, end) if lines[i].lstrip().startswith("- ")]
         after = items[-1] if items else header
-        lines[after + 1:after + 1] = new
+        lines[after + 1 : after + 1] = new
     while appended and lines and not lines[-1].strip():
         lines.pop()
     return _joined(lines + appended)
@@ -93,13 +93,17 @@ def _md_section(lines: list[str], intent: str) -> tuple[int, int] | None:
 def _yaml_with(text: str, examples: list[Example], file: str | Path | None) -> str:
     document = load_yaml(text, file)
     if not isinstance(document, CommentedMap):
-        raise ExportError(f"{file or 'the NLU file'} is not an NLU file (its top level is not a mapping)",
-                          hint="choose the project's NLU file (with `nlu:`) or a new file")
+        raise ExportError(
+            f"{file or 'the NLU file'} is not an NLU file (its top level is not a mapping)",
+            hint="choose the project's NLU file (with `nlu:`) or a new file",
+        )
     lines = _lines(text)
     items = document.get("nlu")
     if items is not None and not isinstance(items, CommentedSeq):
-        raise ExportError(f"{file or 'the NLU file'}: `nlu:` is not a list, so no example can be added to it",
-                          hint="write `nlu:` as a list of `- intent: name` items, or choose another file")
+        raise ExportError(
+            f"{file or 'the NLU file'}: `nlu:` is not a list, so no example can be added to it",
+            hint="write `nlu:` as a list of `- intent: name` items, or choose another file",
+        )
     insertions: list[tuple[int, list[str]]] = []  # (insert after this line, lines)
     new_items: list[Example] = []
     for intent, group in _by_intent(examples).items():
@@ -116,7 +120,7 @@ def _yaml_with(text: str, examples: list[Example], file: str | Path | None) -> s
     # From the bottom up, so earlier line numbers stay right; at the same line, the one listed
     # first (a block's examples) must end up first, so it is inserted last.
     for _, (after, new) in sorted(enumerate(insertions), key=lambda pair: (pair[1][0], pair[0]), reverse=True):
-        lines[after + 1:after + 1] = new
+        lines[after + 1 : after + 1] = new
     return _joined(lines)
 
 
@@ -133,9 +137,12 @@ def _examples_block(items: CommentedSeq, intent: str) -> tuple[CommentedMap, int
     the next item starts (None for the last item)."""
     found = None
     for index, item in enumerate(items):
-        if isinstance(item, CommentedMap) and str(item.get("intent")) == intent \
-                and isinstance(item.get("examples"), LiteralScalarString):
-            following = [k for k in list(item)[list(item).index("examples") + 1:]]
+        if (
+            isinstance(item, CommentedMap)
+            and str(item.get("intent")) == intent
+            and isinstance(item.get("examples"), LiteralScalarString)
+        ):
+            following = [k for k in list(item)[list(item).index("examples") + 1 :]]
             if following:
                 end = item.lc.key(following[0])[0]
             else:
@@ -208,7 +215,7 @@ def _items_separated(items: CommentedSeq, lines: list[str]) -> bool:
 def _blank_between_items(lines: list[str], prefix: int) -> list[str]:
     out: list[str] = []
     for index, line in enumerate(lines):
-        if index and line[prefix:prefix + 2] == "- " and not line[:prefix].strip():
+        if index and line[prefix : prefix + 2] == "- " and not line[:prefix].strip():
             out.append("")
         out.append(line)
     return out

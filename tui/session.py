@@ -73,8 +73,9 @@ class Teachings:
 class Session:
     """The conversations of one `botcoach interactive` run and the question being asked."""
 
-    def __init__(self, agent: Agent, journal_dir: str | Path = ".botcoach", sender_id: str | None = None,
-                 e2e: bool = False):
+    def __init__(
+        self, agent: Agent, journal_dir: str | Path = ".botcoach", sender_id: str | None = None, e2e: bool = False
+    ):
         self.agent = agent
         self.e2e = e2e
         self.session_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -145,7 +146,7 @@ class Session:
         message = self.tracker.latest_bot_utterance
         history = self.tracker.applied_events()
         last_user = max((i for i, e in enumerate(history) if isinstance(e, UserUttered)), default=-1)
-        if message is None or not any(e is message for e in history[last_user + 1:]):
+        if message is None or not any(e is message for e in history[last_user + 1 :]):
             return []
         return [b for b in (message.data or {}).get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
 
@@ -161,14 +162,18 @@ class Session:
             stated = parse_intent_message(text, self.intent_names())
             if stated is None:
                 name = text[1:].split("{", 1)[0].split("@", 1)[0].strip()
-                raise DataError(f"unknown intent '{name}': the domain has no such intent",
-                                hint="known intents: " + ", ".join(self.intent_names())
-                                + "; or type the message as text and create the intent when asked")
+                raise DataError(
+                    f"unknown intent '{name}': the domain has no such intent",
+                    hint="known intents: "
+                    + ", ".join(self.intent_names())
+                    + "; or type the message as text and create the intent when asked",
+                )
             return self.confirm_parse(stated)
         parse = self.agent.parse(text)
         intent = (parse.get("intent") or {}).get("name") or "None"
-        self.question = Question(NLU, f"Is the NLU classification for '{text}' with intent '{intent}' correct?",
-                                 parse=parse)
+        self.question = Question(
+            NLU, f"Is the NLU classification for '{text}' with intent '{intent}' correct?", parse=parse
+        )
         return self.question
 
     def correct_parse(self, intent: str | None = None, markup: str | None = None) -> dict[str, Any]:
@@ -186,13 +191,17 @@ class Session:
     def entities_from_markup(self, markup: str, text: str) -> list[dict]:
         plain, entities = parse_markup(markup)
         if plain != text:
-            raise DataError(f"the markup reads as '{plain}', not as the message '{text}'",
-                            hint="only add [brackets](entity) around words; do not change the text")
+            raise DataError(
+                f"the markup reads as '{plain}', not as the message '{text}'",
+                hint="only add [brackets](entity) around words; do not change the text",
+            )
         known = set(self.domain.entities) | set(self.teachings.entities)
         unknown = sorted({e["entity"] for e in entities} - known)
         if unknown:
-            raise DataError(f"unknown entity {', '.join(repr(u) for u in unknown)}: not in the domain",
-                            hint="known entities: " + (", ".join(sorted(known)) or "(none)"))
+            raise DataError(
+                f"unknown entity {', '.join(repr(u) for u in unknown)}: not in the domain",
+                hint="known entities: " + (", ".join(sorted(known)) or "(none)"),
+            )
         return entities
 
     def add_intent(self, name: str) -> None:
@@ -218,8 +227,7 @@ class Session:
 
     def ask_next_action(self) -> Question:
         prediction = self.agent.predict(self.tracker)
-        self.question = Question(ACTION, f"The bot wants to run '{prediction.action}', correct?",
-                                 prediction=prediction)
+        self.question = Question(ACTION, f"The bot wants to run '{prediction.action}', correct?", prediction=prediction)
         return self.question
 
     def validation_question(self, action: str) -> Question | None:
@@ -230,8 +238,13 @@ class Session:
         if asked is None:
             return None
         form, slot = asked
-        self.question = Question(VALIDATE, f"Should '{form}' validate user input to fill the slot '{slot}'?",
-                                 prediction=self.question.prediction, action=action, slot=str(slot))
+        self.question = Question(
+            VALIDATE,
+            f"Should '{form}' validate user input to fill the slot '{slot}'?",
+            prediction=self.question.prediction,
+            action=action,
+            slot=str(slot),
+        )
         return self.question
 
     def answer_validation(self, validate: bool) -> Question:
@@ -289,8 +302,9 @@ class Session:
     def undo(self) -> Question:
         """Take back the latest step; the question becomes the one that step answered."""
         self._record(self.agent.undo(self.tracker))
-        steps = [e for e in self.tracker.applied_events(collapse_loops=False)
-                 if isinstance(e, (ActionExecuted, UserUttered))]
+        steps = [
+            e for e in self.tracker.applied_events(collapse_loops=False) if isinstance(e, (ActionExecuted, UserUttered))
+        ]
         if not steps or (isinstance(steps[-1], ActionExecuted) and steps[-1].name == ACTION_LISTEN):
             self.question = Question(USER_INPUT, "Next user input")
             return self.question
@@ -307,8 +321,9 @@ class Session:
         return self.undo_to_listen()
 
     def start_fresh(self) -> Question:
-        self._new_conversation(self.agent.create_tracker(uuid.uuid4().hex),
-                               f"conversation {len(self.conversations) + 1}")
+        self._new_conversation(
+            self.agent.create_tracker(uuid.uuid4().hex), f"conversation {len(self.conversations) + 1}"
+        )
         self.question = Question(USER_INPUT, "Next user input")
         return self.question
 
@@ -324,8 +339,9 @@ class Session:
 
     def _new_conversation(self, tracker: DialogueStateTracker, name: str) -> None:
         self.conversations.append(Conversation(name, tracker))
-        self._journal([{"conversation": tracker.sender_id, "started": name,
-                        "events": [e.as_dict() for e in tracker.events]}])
+        self._journal(
+            [{"conversation": tracker.sender_id, "started": name, "events": [e.as_dict() for e in tracker.events]}]
+        )
 
     def _record(self, events: list[Event]) -> None:
         self._journal([{"conversation": self.tracker.sender_id, "event": e.as_dict()} for e in events])

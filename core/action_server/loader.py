@@ -107,8 +107,9 @@ def _resolve(spec: str, base_dir: Path) -> tuple[Path, str]:
             )
         return base_dir, spec
     if not path.exists():
-        raise ActionServerError(f"actions path {path} does not exist",
-                                hint="check the --actions path (a .py file or a folder of .py files)")
+        raise ActionServerError(
+            f"actions path {path} does not exist", hint="check the --actions path (a .py file or a folder of .py files)"
+        )
     path = path.resolve()
     if path.is_file():
         if path.suffix != ".py":
@@ -144,14 +145,21 @@ def _import_error(module_name: str, error: BaseException, user_dir: Path) -> Act
     """An error naming the user's file and line, the exception in one line, and what to do."""
     if isinstance(error, SyntaxError) and error.filename:
         location = Location(error.filename, error.lineno, error.offset)
-        return ActionServerError(f"syntax error in actions module '{module_name}': {error.msg}", location,
-                                 hint="fix the syntax at this line, then start the action server again")
+        return ActionServerError(
+            f"syntax error in actions module '{module_name}': {error.msg}",
+            location,
+            hint="fix the syntax at this line, then start the action server again",
+        )
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith("<")]
     in_user_dir = [f for f in frames if Path(f.filename).resolve().is_relative_to(user_dir)]
     frame = (in_user_dir or frames or [None])[-1]
     location = Location(frame.filename, frame.lineno) if frame else None
     summary = f"{type(error).__name__}: {error}"
-    if isinstance(error, ModuleNotFoundError) and error.name and error.name.split(".")[0] in ("rasa_sdk", "rasa_core_sdk"):
+    if (
+        isinstance(error, ModuleNotFoundError)
+        and error.name
+        and error.name.split(".")[0] in ("rasa_sdk", "rasa_core_sdk")
+    ):
         hint = SDK_HINT
     elif isinstance(error, ModuleNotFoundError):
         hint = f"install the package '{error.name}' in botcoach's environment, or remove the import"
@@ -198,21 +206,30 @@ def _instantiate(cls: type[Action]) -> tuple[Action | None, str | None]:
     try:
         instance = cls()
     except Exception as error:  # noqa: BLE001 - user constructor
-        raise ActionServerError(f"cannot create action {_qualified(cls)}: {type(error).__name__}: {error}",
-                                location, hint="actions are created without arguments: give __init__ defaults") from None
+        raise ActionServerError(
+            f"cannot create action {_qualified(cls)}: {type(error).__name__}: {error}",
+            location,
+            hint="actions are created without arguments: give __init__ defaults",
+        ) from None
     try:
         name = instance.name()
     except Exception as error:  # noqa: BLE001 - user code
         if issubclass(cls, ValidationAction):
             logger.debug("Skipping %s: name() raised %r", _qualified(cls), error)
             return None, None
-        raise ActionServerError(f"name() of action {_qualified(cls)} failed: {type(error).__name__}: {error}",
-                                location, hint="name() must return the action's name as a string") from None
+        raise ActionServerError(
+            f"name() of action {_qualified(cls)} failed: {type(error).__name__}: {error}",
+            location,
+            hint="name() must return the action's name as a string",
+        ) from None
     if not name or not isinstance(name, str):
         if issubclass(cls, ValidationAction):
             return None, None
-        raise ActionServerError(f"action {_qualified(cls)} has an empty name", location,
-                                hint="name() must return the action's name as a string")
+        raise ActionServerError(
+            f"action {_qualified(cls)} has an empty name",
+            location,
+            hint="name() must return the action's name as a string",
+        )
     return instance, name
 
 

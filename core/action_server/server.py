@@ -81,8 +81,9 @@ async def _start_site(runner: web.AppRunner, host: str, port: int) -> None:
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise ActionServerError(f"port {port} is in use: stop the other server or pass --port") from None
-        raise ActionServerError(f"cannot listen on {host}:{port}: {error.strerror or error}",
-                                hint="check --host and --port") from None
+        raise ActionServerError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}", hint="check --host and --port"
+        ) from None
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

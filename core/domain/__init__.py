@@ -20,7 +20,22 @@ from core.domain.reader import load_domain, read_domain
 from core.domain.writer import write_domain, write_domain_1x
 
 __all__ = [
-    "DEFAULT_ACTIONS", "DEFAULT_INTENTS", "LEGACY_ACTIONS", "REQUESTED_SLOT", "RULE_SNIPPET_ACTION",
-    "SESSION_START_METADATA_SLOT", "SLOT_TYPES", "Domain", "DomainEditor", "Entity", "Form", "Intent",
-    "SessionConfig", "Slot", "load_domain", "read_domain", "write_domain", "write_domain_1x",
+    "DEFAULT_ACTIONS",
+    "DEFAULT_INTENTS",
+    "LEGACY_ACTIONS",
+    "REQUESTED_SLOT",
+    "RULE_SNIPPET_ACTION",
+    "SESSION_START_METADATA_SLOT",
+    "SLOT_TYPES",
+    "Domain",
+    "DomainEditor",
+    "Entity",
+    "Form",
+    "Intent",
+    "SessionConfig",
+    "Slot",
+    "load_domain",
+    "read_domain",
+    "write_domain",
+    "write_domain_1x",
 ]

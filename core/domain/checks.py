@@ -100,5 +100,7 @@ def single_key(ctx: FileContext, items: list, index: int, what: str) -> tuple[st
             return str(name), props
     raise ctx.fail(
         f"{what} must be a name or `name: {{properties}}`, not {kind_of(item)}",
-        items, index, f"write `- my_{what}` or `- my_{what}:` followed by its indented properties",
+        items,
+        index,
+        f"write `- my_{what}` or `- my_{what}:` followed by its indented properties",
     )

@@ -76,14 +76,16 @@ class DomainEditor:
         self._check_name(name)
         if not isinstance(variation, (str, dict)):
             raise DataError(
-                f"response '{name}': a variation must be a text or a mapping", Location(self.path),
+                f"response '{name}': a variation must be a text or a mapping",
+                Location(self.path),
                 "pass the text, or a dict such as {'text': ..., 'buttons': [...]}",
             )
         variation = {"text": variation} if isinstance(variation, str) else dict(variation)
         if not any(variation.get(key) is not None for key in RESPONSE_CONTENT_KEYS):
             raise DataError(
                 f"response '{name}': a variation needs one of {', '.join(RESPONSE_CONTENT_KEYS)}",
-                Location(self.path), "give the response a text",
+                Location(self.path),
+                "give the response a text",
             )
         if variation in self._domain.responses.get(name, []):
             return False
@@ -126,7 +128,8 @@ class DomainEditor:
             if isinstance(_get(data, "forms"), list):
                 raise DataError(
                     f"cannot add form '{name}' with its slots: this file lists forms by name only",
-                    Location(self.path), "in a 1.x project the FormAction's code lists the slots",
+                    Location(self.path),
+                    "in a 1.x project the FormAction's code lists the slots",
                 )
             return self._add_entry(data, lines, "forms", name, form_spec(form))
 
@@ -142,7 +145,8 @@ class DomainEditor:
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip() or "\n" in name or name != name.strip():
             raise DataError(
-                f"{name!r} is not a usable name", Location(self.path),
+                f"{name!r} is not a usable name",
+                Location(self.path),
                 "use a name without line breaks or surrounding spaces, e.g. utter_greet",
             )
 
@@ -168,7 +172,8 @@ class DomainEditor:
             return insert_lines(lines, key_line, [style.list_prefix + scalar(name)])
         if not isinstance(value, CommentedSeq):
             raise DataError(
-                f"`{section}` is not a list", Location(self.path, data.lc.key(section)[0] + 1),
+                f"`{section}` is not a list",
+                Location(self.path, data.lc.key(section)[0] + 1),
                 f"write `{section}:` with one `- name` per line",
             )
         if value.fa.flow_style() or not value:
@@ -186,7 +191,8 @@ class DomainEditor:
             return append_section(lines, [f"{section}:", *block])
         if value is not None and not isinstance(value, CommentedMap):
             raise DataError(
-                f"`{section}` is not a mapping", Location(self.path, data.lc.key(section)[0] + 1),
+                f"`{section}` is not a mapping",
+                Location(self.path, data.lc.key(section)[0] + 1),
                 f"write `{section}:` with one indented `name:` entry per item",
             )
         if value is None or value.fa.flow_style() or not value:

@@ -26,8 +26,12 @@ from core.domain.items import (
 from core.errors import Location
 
 _KIND_NAMES = {
-    "intents": "intent", "entities": "entity", "slots": "slot", "responses": "response",
-    "forms": "form", "action_options": "action",
+    "intents": "intent",
+    "entities": "entity",
+    "slots": "slot",
+    "responses": "response",
+    "forms": "form",
+    "action_options": "action",
 }
 RESPONSE_ID_DELIMITER = "/"  # utter_faq/ask_name: one response of the retrieval action utter_faq
 
@@ -140,10 +144,16 @@ class Domain:
         """A new domain with `other`'s definitions added; on a clash the first one stays."""
         merged = replace(
             self,
-            intents=dict(self.intents), entities=dict(self.entities), slots=dict(self.slots),
-            responses=dict(self.responses), actions=list(self.actions), forms=dict(self.forms),
-            action_texts=list(self.action_texts), action_options=dict(self.action_options),
-            warnings=[*self.warnings, *other.warnings], sources=dict(self.sources),
+            intents=dict(self.intents),
+            entities=dict(self.entities),
+            slots=dict(self.slots),
+            responses=dict(self.responses),
+            actions=list(self.actions),
+            forms=dict(self.forms),
+            action_texts=list(self.action_texts),
+            action_options=dict(self.action_options),
+            warnings=[*self.warnings, *other.warnings],
+            sources=dict(self.sources),
         )
         for kind in ("intents", "entities", "slots", "responses", "forms", "action_options"):
             mine, theirs = getattr(merged, kind), getattr(other, kind)
@@ -172,9 +182,7 @@ class Domain:
 
     def as_rasa_dict(self) -> dict[str, Any]:
         """The JSON-able 3.x domain that Rasa sends to an action server under "domain"."""
-        slots = {
-            name: slot.as_dict(name, self.entity_names) for name, slot in self.slots.items()
-        }
+        slots = {name: slot.as_dict(name, self.entity_names) for name, slot in self.slots.items()}
         if self.forms and REQUESTED_SLOT not in slots:
             slots[REQUESTED_SLOT] = {"type": "any", "mappings": [dict(CUSTOM_MAPPING)]}
         data: dict[str, Any] = {

@@ -13,8 +13,17 @@ from core.errors import DataError, Location
 from core.yamlio import load_yaml, read_text, to_plain
 
 DOMAIN_KEYS = (
-    "version", "intents", "entities", "slots", "responses", "templates", "actions", "forms",
-    "session_config", "config", "e2e_actions",
+    "version",
+    "intents",
+    "entities",
+    "slots",
+    "responses",
+    "templates",
+    "actions",
+    "forms",
+    "session_config",
+    "config",
+    "e2e_actions",
 )
 _INTENT_KEYS = {"use_entities", "ignore_entities", "triggers", "is_retrieval_intent"}
 _ENTITY_KEYS = {"roles", "groups", "influence_conversation"}
@@ -25,7 +34,8 @@ def load_domain(path: str | Path) -> Domain:
     path = Path(path)
     if path.is_dir():
         files = sorted(
-            p for p in path.rglob("*")
+            p
+            for p in path.rglob("*")
             if p.is_file() and p.suffix.lower() in (".yml", ".yaml") and not p.name.startswith(".")
         )
         parts = [_parse(read_text(file), file, skip_other_files=True) for file in files]
@@ -35,7 +45,8 @@ def load_domain(path: str | Path) -> Domain:
             domain = domain.merge(part)
         if not parts:
             raise DataError(
-                "no domain file in this folder", Location(path),
+                "no domain file in this folder",
+                Location(path),
                 "a domain file is YAML with `intents:`, `responses:`, `slots:` or `actions:`",
             )
     elif path.is_file():
@@ -85,7 +96,8 @@ def _parse(text: str, file: str | Path | None, skip_other_files: bool = False) -
         return None if skip_other_files else Domain()
     if not isinstance(data, dict):
         raise DataError(
-            f"a domain must be a mapping of sections, not {kind_of(data)}", Location(file, 1, 1),
+            f"a domain must be a mapping of sections, not {kind_of(data)}",
+            Location(file, 1, 1),
             "start the file with sections such as `intents:`, `responses:` and `slots:`",
         )
     if skip_other_files and not any(key in data for key in DOMAIN_KEYS if key != "version"):
@@ -182,8 +194,10 @@ def _read_variations(ctx: FileContext, name: str, section: dict) -> list[dict[st
     variations = section[name]
     if not isinstance(variations, list) or not variations:
         raise ctx.fail(
-            f"response '{name}' must be a list of variations, not {kind_of(variations)}", section, name,
-            "write the variations as a list: `- text: \"...\"` on the next line",
+            f"response '{name}' must be a list of variations, not {kind_of(variations)}",
+            section,
+            name,
+            'write the variations as a list: `- text: "..."` on the next line',
         )
     result: list[dict[str, Any]] = []
     for index, variation in enumerate(variations):
@@ -192,8 +206,10 @@ def _read_variations(ctx: FileContext, name: str, section: dict) -> list[dict[st
             variation = {"text": variation}
         if not isinstance(variation, dict):
             raise ctx.fail(
-                f"response '{name}': a variation must be a mapping, not {kind_of(variation)}", variations, index,
-                "write `- text: \"...\"` (or image, buttons, custom, attachment)",
+                f"response '{name}': a variation must be a mapping, not {kind_of(variation)}",
+                variations,
+                index,
+                'write `- text: "..."` (or image, buttons, custom, attachment)',
             )
         if not any(variation.get(key) is not None for key in RESPONSE_CONTENT_KEYS):
             ctx.warn(
@@ -225,8 +241,12 @@ def _read_settings(ctx: FileContext, data: dict, domain: Domain) -> None:
         spec = ctx.mapping(data, "session_config", "`session_config`", "indent `session_expiration_time: 60` under it")
         expiration = ctx.number(spec, "session_expiration_time", "session_expiration_time", 60)
         if expiration < 0:
-            raise ctx.fail("session_expiration_time must not be negative", spec, "session_expiration_time",
-                           "use minutes, or 0 for sessions that never expire")
+            raise ctx.fail(
+                "session_expiration_time must not be negative",
+                spec,
+                "session_expiration_time",
+                "use minutes, or 0 for sessions that never expire",
+            )
         domain.session_config = SessionConfig(
             expiration,
             ctx.boolean(spec, "carry_over_slots_to_new_session", "carry_over_slots_to_new_session", True),

@@ -10,12 +10,23 @@ from core.yamlio import to_plain
 
 # Rasa slot classes by their class name (1.x `rasa.core.slots.X`, 2.x/3.x `rasa.shared.core.slots.X`).
 _SLOT_CLASSES = {
-    "TextSlot": "text", "BooleanSlot": "bool", "CategoricalSlot": "categorical",
-    "FloatSlot": "float", "ListSlot": "list", "AnySlot": "any", "UnfeaturizedSlot": "unfeaturized",
+    "TextSlot": "text",
+    "BooleanSlot": "bool",
+    "CategoricalSlot": "categorical",
+    "FloatSlot": "float",
+    "ListSlot": "list",
+    "AnySlot": "any",
+    "UnfeaturizedSlot": "unfeaturized",
 }
 _SLOT_KEYS = {
-    "type", "initial_value", "influence_conversation", "values", "min_value", "max_value",
-    "mappings", "auto_fill",
+    "type",
+    "initial_value",
+    "influence_conversation",
+    "values",
+    "min_value",
+    "max_value",
+    "mappings",
+    "auto_fill",
 }
 _TYPES_HINT = "use one of: " + ", ".join(SLOT_TYPES) + " (1.x also: unfeaturized)"
 
@@ -27,7 +38,9 @@ def read_slots(ctx: FileContext, data: dict) -> dict[str, Slot]:
         if not isinstance(spec, dict):
             raise ctx.fail(
                 f"slot '{name}' must be a mapping with a `type`, not {kind_of(spec)}",
-                section, name, "indent `type: text` (or another type) under the slot name",
+                section,
+                name,
+                "indent `type: text` (or another type) under the slot name",
             )
         slots[str(name)] = _read_slot(ctx, str(name), spec, section)
         ctx.remember("slots", str(name), section, name)
@@ -46,14 +59,18 @@ def _read_slot(ctx: FileContext, name: str, spec: dict, parent: dict) -> Slot:
     if slot.influence_conversation and slot.type == "any" and custom_class is None:
         raise ctx.fail(
             f"slot '{name}' of type {kind} cannot influence the conversation",
-            spec, "influence_conversation", "remove `influence_conversation: true` or use another slot type",
+            spec,
+            "influence_conversation",
+            "remove `influence_conversation: true` or use another slot type",
         )
     slot.initial_value = to_plain(spec.get("initial_value"))
     if slot.type == "categorical":
         slot.values = to_plain(ctx.sequence(spec, "values", f"slot '{name}': values", "list the values"))
         if not slot.values:
             raise ctx.fail(
-                f"categorical slot '{name}' has no values", spec, "values" if "values" in spec else "type",
+                f"categorical slot '{name}' has no values",
+                spec,
+                "values" if "values" in spec else "type",
                 "add `values:` with one `- value` line per category",
             )
     if slot.type == "float":
@@ -62,7 +79,9 @@ def _read_slot(ctx: FileContext, name: str, spec: dict, parent: dict) -> Slot:
         if slot.min_value > slot.max_value:
             raise ctx.fail(
                 f"float slot '{name}' has min_value {slot.min_value} above max_value {slot.max_value}",
-                spec, "min_value", "swap the two values",
+                spec,
+                "min_value",
+                "swap the two values",
             )
     slot.mappings = read_mappings(ctx, spec, "mappings", f"slot '{name}'")
     slot.auto_fill = ctx.boolean(spec, "auto_fill", f"slot '{name}': auto_fill", True)
@@ -91,8 +110,9 @@ def _slot_type(ctx: FileContext, name: str, spec: dict, parent: dict) -> tuple[s
             ctx.warn(f"slot '{name}': class path '{raw}' read as type {_SLOT_CLASSES[class_name]}", spec, "type")
             return _SLOT_CLASSES[class_name], None
         ctx.warn(
-            f"slot '{name}': custom slot class '{raw}' cannot run here; it is kept as an unfeaturized "
-            "`any` slot", spec, "type",
+            f"slot '{name}': custom slot class '{raw}' cannot run here; it is kept as an unfeaturized `any` slot",
+            spec,
+            "type",
         )
         return "any", str(raw)
     raise ctx.fail(f"slot '{name}' has the unknown type '{raw}'", spec, "type", _TYPES_HINT)
@@ -105,29 +125,39 @@ def read_mappings(ctx: FileContext, node: Any, key: Any, owner: str) -> list[dic
         if not isinstance(mapping, dict):
             raise ctx.fail(
                 f"{owner}: a mapping must be a mapping with a `type`, not {kind_of(mapping)}",
-                items, index, "write `- type: from_entity` and its keys on the following lines",
+                items,
+                index,
+                "write `- type: from_entity` and its keys on the following lines",
             )
         kind = mapping.get("type")
         if kind not in MAPPING_TYPES:
             raise ctx.fail(
-                f"{owner}: unknown mapping type {to_plain(kind)!r}", mapping, "type" if "type" in mapping else None,
+                f"{owner}: unknown mapping type {to_plain(kind)!r}",
+                mapping,
+                "type" if "type" in mapping else None,
                 "use one of: " + ", ".join(MAPPING_TYPES),
             )
         if kind == "from_entity" and not isinstance(mapping.get("entity"), str):
             raise ctx.fail(
-                f"{owner}: a from_entity mapping needs an `entity`", mapping, "type",
+                f"{owner}: a from_entity mapping needs an `entity`",
+                mapping,
+                "type",
                 "add `entity: <entity name>`",
             )
         if kind in ("from_intent", "from_trigger_intent") and "value" not in mapping:
             raise ctx.fail(
-                f"{owner}: a {kind} mapping needs a `value`", mapping, "type",
+                f"{owner}: a {kind} mapping needs a `value`",
+                mapping,
+                "type",
                 "add `value: <what the slot is set to>`",
             )
         conditions = ctx.sequence(mapping, "conditions", f"{owner}: conditions", "write `- active_loop: form_name`")
         for c_index, condition in enumerate(conditions):
             if not isinstance(condition, dict):
                 raise ctx.fail(
-                    f"{owner}: a condition must be a mapping, not {kind_of(condition)}", conditions, c_index,
+                    f"{owner}: a condition must be a mapping, not {kind_of(condition)}",
+                    conditions,
+                    c_index,
                     "write `- active_loop: form_name` with an optional `requested_slot:` below it",
                 )
     return to_plain(items)
@@ -151,7 +181,9 @@ def read_forms(ctx: FileContext, data: dict, slots: dict[str, Slot], entities: l
         if not isinstance(spec, dict):
             raise ctx.fail(
                 f"form '{name}' must be a mapping with `required_slots`, not {kind_of(spec)}",
-                section, name, "indent `required_slots:` and a list of slot names under the form name",
+                section,
+                name,
+                "indent `required_slots:` and a list of slot names under the form name",
             )
         forms[str(name)] = _read_form(ctx, str(name), spec, slots, entities)
     return forms
@@ -171,7 +203,11 @@ def _read_form(ctx: FileContext, name: str, spec: dict, slots: dict[str, Slot], 
 
 
 def _attach_form_mappings(
-    ctx: FileContext, form: str, required: dict, slots: dict[str, Slot], entities: list[str],
+    ctx: FileContext,
+    form: str,
+    required: dict,
+    slots: dict[str, Slot],
+    entities: list[str],
     skip: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
     """2.x forms gave each slot's mappings in the form; 3.x keeps them on the slot, with conditions."""
@@ -185,7 +221,9 @@ def _attach_form_mappings(
         if slot is None:
             raise ctx.fail(
                 f"form '{form}' requires the slot '{slot_name}', which is not declared under `slots:`",
-                required, key, f"declare `{slot_name}:` with a `type:` under `slots:` in this file",
+                required,
+                key,
+                f"declare `{slot_name}:` with a `type:` under `slots:` in this file",
             )
         if not slot.mappings and slot.auto_fill and slot_name in entities:
             slot.mappings.append({"type": "from_entity", "entity": slot_name})  # 2.x auto-fill

@@ -121,13 +121,16 @@ class StoryEvaluation:
         report: dict[str, Any] = classification_report(targets, predictions) if targets else {}
         correct = len(self.stories) - len(self.failed)
         report["conversation_accuracy"] = {
-            "accuracy": self.conversation_accuracy, "correct": correct,
-            "with_warnings": len(self.with_warnings), "total": len(self.stories),
+            "accuracy": self.conversation_accuracy,
+            "correct": correct,
+            "with_warnings": len(self.with_warnings),
+            "total": len(self.stories),
         }
         return report
 
 
 # ---- reading test stories -------------------------------------------------------------------
+
 
 def load_test_stories(paths: list[str | Path]) -> list[Story]:
     """Stories from test-story files: a file named on its own is always read; in a folder, the
@@ -162,6 +165,7 @@ def test_trackers(stories: list[Story], domain: Domain) -> list[tuple[TrainingTr
 
 # ---- replaying ------------------------------------------------------------------------------
 
+
 @dataclass
 class _Replay:
     domain: Domain
@@ -186,9 +190,11 @@ class _Replay:
         try:
             return self.ensemble.predict(partial, self.domain)
         except (KeyError, IndexError, ValueError) as exc:
-            raise DataError(f"the dialogue model cannot predict on test story '{partial.sender_id}': {exc}",
-                            hint="does the test story use intents, slots or actions the model's domain "
-                                 "lacks? check it with `botcoach data validate`") from exc
+            raise DataError(
+                f"the dialogue model cannot predict on test story '{partial.sender_id}': {exc}",
+                hint="does the test story use intents, slots or actions the model's domain "
+                "lacks? check it with `botcoach data validate`",
+            ) from exc
 
     def action(self, partial: DialogueStateTracker, event: ActionExecuted, result: StoryResult) -> None:
         gold = event.name or event.action_text or ""
@@ -200,8 +206,12 @@ class _Replay:
             predicted = prediction.best_action
         result.actions.append(ActionPrediction(gold, predicted, prediction.policy_name, prediction.confidence))
         if predicted == gold:
-            partial.update_all([*prediction.events, ActionExecuted(gold, prediction.policy_name, prediction.confidence,
-                                                                   action_text=event.action_text)])
+            partial.update_all(
+                [
+                    *prediction.events,
+                    ActionExecuted(gold, prediction.policy_name, prediction.confidence, action_text=event.action_text),
+                ]
+            )
         else:
             partial.update(ActionExecuted(event.name, action_text=event.action_text))
         if gold != ACTION_LISTEN or predicted != gold:
@@ -210,14 +220,19 @@ class _Replay:
             result.steps.append(ActionStep(name=event.name, bot_text=None if event.name else event.action_text))
 
     def user(self, partial: DialogueStateTracker, event: UserUttered, result: StoryResult) -> None:
-        step = UserStep(intent=event.intent_name, entities=[dict(e) for e in event.entities],
-                        text=event.text or None)
+        step = UserStep(intent=event.intent_name, entities=[dict(e) for e in event.entities], text=event.text or None)
         parse = self.parse(event.text) if event.text and self.interpreter is not None else None
         if parse is None:
             partial.update(event)
         elif event.intent_name is None:  # text only: the model's reading stands in for the story's
-            partial.update(UserUttered(event.text, dict(parse.get("intent") or {}), list(parse.get("entities") or []),
-                                       timestamp=event.timestamp))
+            partial.update(
+                UserUttered(
+                    event.text,
+                    dict(parse.get("intent") or {}),
+                    list(parse.get("entities") or []),
+                    timestamp=event.timestamp,
+                )
+            )
         else:
             partial.update(event)
             expected = event.intent_name.split("/", 1)[0]
@@ -225,10 +240,13 @@ class _Replay:
             result.intents.append((expected, predicted))
             predicted_entities = list(parse.get("entities") or [])
             if predicted != expected:
-                result.comments[len(result.steps)] = f"predicted: {predicted}: {to_markup(event.text, predicted_entities)}"
+                result.comments[len(result.steps)] = (
+                    f"predicted: {predicted}: {to_markup(event.text, predicted_entities)}"
+                )
             elif _entity_spans(event.entities) != _entity_spans(predicted_entities):
-                result.warnings.append(f"'{event.text}': entities {_show(event.entities)} expected, "
-                                       f"{_show(predicted_entities)} predicted")
+                result.warnings.append(
+                    f"'{event.text}': entities {_show(event.entities)} expected, {_show(predicted_entities)} predicted"
+                )
                 result.comments[len(result.steps)] = f"predicted entities: {to_markup(event.text, predicted_entities)}"
         result.steps.append(step)
 
@@ -262,8 +280,10 @@ def _show(entities: list[dict]) -> str:
 def evaluate_stories(stories: list[Story], domain: Domain, ensemble: Any, interpreter: Any = None) -> StoryEvaluation:
     """Replay every test story; `interpreter` (the model's NLU) checks the intents of user text."""
     if ensemble is None:
-        raise DataError("the model has no dialogue part, so test stories cannot be evaluated",
-                        hint="train it with stories and a domain (`botcoach train`)")
+        raise DataError(
+            "the model has no dialogue part, so test stories cannot be evaluated",
+            hint="train it with stories and a domain (`botcoach train`)",
+        )
     replay = _Replay(domain, ensemble, interpreter)
     results = [replay.story(tracker, source) for tracker, source in test_trackers(stories, domain)]
     checked = interpreter is not None and any(r.intents for r in results)

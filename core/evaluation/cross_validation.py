@@ -53,8 +53,10 @@ class CrossValidation:
 
     def as_dict(self) -> dict:
         """Mean and std per metric, Rasa's log lines as data (for the CLI and `--json` users)."""
-        result = {"folds": self.folds, "intent_evaluation": {
-            "train": self.intent_train.summary(), "test": self.intent_test.summary()}}
+        result = {
+            "folds": self.folds,
+            "intent_evaluation": {"train": self.intent_train.summary(), "test": self.intent_test.summary()},
+        }
         if self.has_entities:
             result["entity_evaluation"] = {"train": self.entity_train.summary(), "test": self.entity_test.summary()}
         return result
@@ -65,8 +67,10 @@ def stratified_folds(examples: list[Example], folds: int, seed: int = 42) -> lis
     if folds < 2:
         raise DataError(f"cross-validation needs at least 2 folds, not {folds}", hint="pass --folds 2 or more")
     if len(examples) < folds:
-        raise DataError(f"{len(examples)} NLU examples cannot be split into {folds} folds",
-                        hint="add examples or pass a smaller --folds")
+        raise DataError(
+            f"{len(examples)} NLU examples cannot be split into {folds} folds",
+            hint="add examples or pass a smaller --folds",
+        )
     by_intent: dict[str, list[int]] = {}
     for index, example in enumerate(examples):
         by_intent.setdefault(example.intent or "", []).append(index)
@@ -82,8 +86,9 @@ def stratified_folds(examples: list[Example], folds: int, seed: int = 42) -> lis
     return [sorted(fold) for fold in result]
 
 
-def cross_validate(data: NLUData, config: BotcoachConfig, folds: int = 5,
-                   on_fold: FoldCallback | None = None) -> CrossValidation:
+def cross_validate(
+    data: NLUData, config: BotcoachConfig, folds: int = 5, on_fold: FoldCallback | None = None
+) -> CrossValidation:
     """Train `folds` models and score each; nothing is written (see nlu_eval.write)."""
     from core.nlu.interpreter import Interpreter
     from core.training import nlu_model_config

@@ -76,9 +76,13 @@ def entity_report(results: list[EntityResult]) -> dict | None:
 def entity_errors(results: list[EntityResult]) -> list[dict]:
     """Rasa's `<extractor>_errors.json` entries: examples whose entities were not all exactly right."""
     return [
-        {"text": r.text, "entities": [_clean(e) for e in r.targets],
-         "predicted_entities": [_clean(e) for e in r.predictions]}
-        for r in results if not r.is_correct
+        {
+            "text": r.text,
+            "entities": [_clean(e) for e in r.targets],
+            "predicted_entities": [_clean(e) for e in r.predictions],
+        }
+        for r in results
+        if not r.is_correct
     ]
 
 

@@ -52,6 +52,7 @@ def write(evaluation: StoryEvaluation, out_dir: str | Path) -> list[Path]:
         written.append(out / "stories_with_warnings.yml")
     targets, predictions = evaluation.targets_and_predictions()
     if targets:
-        written += write_confusion(out, "story_confusion_matrix", targets, predictions,
-                                   "Action confusion matrix", text=False)
+        written += write_confusion(
+            out, "story_confusion_matrix", targets, predictions, "Action confusion matrix", text=False
+        )
     return written

@@ -37,9 +37,11 @@ OUR_EXTRACTOR = "botcoach"
 # Rasa's trainable entity extractors: our model replaces the first of them a pipeline lists.
 RASA_EXTRACTORS = ("DIETClassifier", "CRFEntityExtractor", "EntityExtractor", "MitieEntityExtractor")
 # The pipeline templates of Rasa 1.x, with the extractor each one runs.
-TEMPLATE_EXTRACTORS = {"supervised_embeddings": "CRFEntityExtractor",
-                       "pretrained_embeddings_spacy": "CRFEntityExtractor",
-                       "pretrained_embeddings_convert": "CRFEntityExtractor"}
+TEMPLATE_EXTRACTORS = {
+    "supervised_embeddings": "CRFEntityExtractor",
+    "pretrained_embeddings_spacy": "CRFEntityExtractor",
+    "pretrained_embeddings_convert": "CRFEntityExtractor",
+}
 
 
 class Parser(Protocol):
@@ -54,8 +56,11 @@ class IntentResult:
     confidence: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "intent": self.target,
-                "intent_prediction": {"name": self.prediction, "confidence": self.confidence}}
+        return {
+            "text": self.text,
+            "intent": self.target,
+            "intent_prediction": {"name": self.prediction, "confidence": self.confidence},
+        }
 
 
 @dataclass
@@ -105,8 +110,14 @@ def predict(parser: Parser, examples: list[Example]) -> tuple[list[IntentResult]
         parse = parser.parse(example.text)
         intent = parse.get("intent") or {}
         if example.intent:
-            intents.append(IntentResult(example.text, base_intent(example.intent) or "", intent.get("name"),
-                                        float(intent.get("confidence") or 0.0)))
+            intents.append(
+                IntentResult(
+                    example.text,
+                    base_intent(example.intent) or "",
+                    intent.get("name"),
+                    float(intent.get("confidence") or 0.0),
+                )
+            )
         entities.append(EntityResult(example.text, list(example.entities), list(parse.get("entities") or [])))
     return intents, entities
 
@@ -148,17 +159,27 @@ def write(evaluation: NLUEvaluation, out_dir: str | Path, extractors: list[str] 
     written: list[Path] = []
     if evaluation.intent_report is not None:
         successes = [r.as_dict() for r in evaluation.intents if r.target == r.prediction]
-        errors = sorted((r.as_dict() for r in evaluation.intent_errors),
-                        key=lambda e: -e["intent_prediction"]["confidence"])
-        written += [write_json(out / "intent_report.json", evaluation.intent_report),
-                    write_json(out / "intent_errors.json", errors),
-                    write_json(out / "intent_successes.json", successes)]
-        written += write_confusion(out, "intent_confusion_matrix", [r.target for r in evaluation.intents],
-                                   [str(r.prediction) for r in evaluation.intents], "Intent confusion matrix")
+        errors = sorted(
+            (r.as_dict() for r in evaluation.intent_errors), key=lambda e: -e["intent_prediction"]["confidence"]
+        )
+        written += [
+            write_json(out / "intent_report.json", evaluation.intent_report),
+            write_json(out / "intent_errors.json", errors),
+            write_json(out / "intent_successes.json", successes),
+        ]
+        written += write_confusion(
+            out,
+            "intent_confusion_matrix",
+            [r.target for r in evaluation.intents],
+            [str(r.prediction) for r in evaluation.intents],
+            "Intent confusion matrix",
+        )
     if evaluation.entity_report is not None:
         errors = evaluation.entity_errors
         for name in extractors or [OUR_EXTRACTOR]:
             stem = "botcoach_entity" if name == OUR_EXTRACTOR else name
-            written += [write_json(out / f"{stem}_report.json", evaluation.entity_report),
-                        write_json(out / f"{stem}_errors.json", errors)]
+            written += [
+                write_json(out / f"{stem}_report.json", evaluation.entity_report),
+                write_json(out / f"{stem}_errors.json", errors),
+            ]
     return written

@@ -63,6 +63,8 @@ def heatmap_png(matrix: Sequence[Sequence[int]]) -> bytes:
             frame = DIAGONAL if i == j else GRID
             for y in range(i * cell + 1, (i + 1) * cell):
                 for x in range(j * cell + 1, (j + 1) * cell):
-                    edge = i == j and (y in (i * cell + 1, (i + 1) * cell - 1) or x in (j * cell + 1, (j + 1) * cell - 1))
+                    edge = i == j and (
+                        y in (i * cell + 1, (i + 1) * cell - 1) or x in (j * cell + 1, (j + 1) * cell - 1)
+                    )
                     rows[y][x] = frame if edge else fill
     return encode_png(rows)

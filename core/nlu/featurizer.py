@@ -96,9 +96,7 @@ class Featurizer:
         if cached is None:
             marked = f"<{word}>" if word else ""
             cached = [
-                _hash(marked[i : i + n], self.char_buckets)
-                for n in self.char_range
-                for i in range(len(marked) - n + 1)
+                _hash(marked[i : i + n], self.char_buckets) for n in self.char_range for i in range(len(marked) - n + 1)
             ]
             if len(self._gram_cache) < 200_000:
                 self._gram_cache[word] = cached
@@ -223,9 +221,7 @@ def bio_tags(tokens: list[Token], entities: list[dict], labels: dict[EntityLabel
         if label is None:
             continue
         inside = [
-            i
-            for i, t in enumerate(tokens)
-            if t.start < entity["end"] and entity["start"] < t.end and tags[i] == 0
+            i for i, t in enumerate(tokens) if t.start < entity["end"] and entity["start"] < t.end and tags[i] == 0
         ]
         for n, i in enumerate(inside):
             tags[i] = 1 + 2 * label + (1 if n else 0)

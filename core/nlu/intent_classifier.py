@@ -67,12 +67,19 @@ class SparseIntentClassifier(nn.Module):
         with torch.no_grad():
             bigger.weight.weight[: old.shape[0], : old.shape[1]] = old
             bigger.bias[: self.bias.shape[0]] = self.bias.detach()
-            bigger.bias[self.bias.shape[0]:] = self.bias.detach().mean()
+            bigger.bias[self.bias.shape[0] :] = self.bias.detach().mean()
         return bigger
 
 
-def fit(model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tensor, *, steps: int = STEPS,
-        batch_size: int | None = None, seed: int = 42) -> list[float]:
+def fit(
+    model: SparseIntentClassifier,
+    vectors: list[Vector],
+    labels: torch.Tensor,
+    *,
+    steps: int = STEPS,
+    batch_size: int | None = None,
+    seed: int = 42,
+) -> list[float]:
     """Adam on the labelled messages (label -100: no intent, skipped); the loss per step.
 
     Small data trains full-batch for `steps` steps. With `batch_size` (large data), shuffled
@@ -97,7 +104,9 @@ def fit(model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tens
                 chosen = order[start : start + batch_size]
                 batches.append(stack([vectors[i] for i in chosen]))
                 batch_labels.append(labels[chosen])
-    optimizer = AdamW(model.parameters(), lr=LEARNING_RATE if batch_size is None else BATCH_LEARNING_RATE, weight_decay=0.0)
+    optimizer = AdamW(
+        model.parameters(), lr=LEARNING_RATE if batch_size is None else BATCH_LEARNING_RATE, weight_decay=0.0
+    )
     model.train()
     losses = []
     for batch, targets in zip(batches, batch_labels):

@@ -126,8 +126,19 @@ class Interpreter:
         if labels or not small:
             torch.manual_seed(config.seed)
             model = JointNLU(config)
-        interpreter = cls(config, model, classifier, sentence, intents, labels, synonyms, regexes, lookups,
-                          replay, joint_intents=not small)
+        interpreter = cls(
+            config,
+            model,
+            classifier,
+            sentence,
+            intents,
+            labels,
+            synonyms,
+            regexes,
+            lookups,
+            replay,
+            joint_intents=not small,
+        )
         encoded = [interpreter._encode(e) for e in examples]
         with torch_threads():
             losses = interpreter._fit_classifier(encoded, steps=STEPS, batch_size=None if small else BATCH_SIZE)
@@ -136,7 +147,9 @@ class Interpreter:
                 done = (lambda: interpreter._share_learned(encoded) >= LEARNED_SHARE) if small else None
                 train(model, encoded, on_epoch, learned=done)
             elif on_epoch is not None:  # no epochs of its own: report the classifier's progress
-                quarters = [losses[min(len(losses) - 1, i * len(losses) // 4)] for i in range(1, 5)] if losses else [0.0]
+                quarters = (
+                    [losses[min(len(losses) - 1, i * len(losses) // 4)] for i in range(1, 5)] if losses else [0.0]
+                )
                 for number, loss in enumerate(quarters, start=1):
                     on_epoch(number, len(quarters), loss)
         return interpreter
@@ -207,8 +220,11 @@ class Interpreter:
         if self._nearest is None:
             labelled = [e for e in self.replay if e["intent"] in self.intents]
             self._nearest = NearestExamples(
-                self.sentence, [normalised_words(e["text"], self.config.case_sensitive) for e in labelled],
-                [self.intents.index(e["intent"]) for e in labelled], len(self.intents))
+                self.sentence,
+                [normalised_words(e["text"], self.config.case_sensitive) for e in labelled],
+                [self.intents.index(e["intent"]) for e in labelled],
+                len(self.intents),
+            )
         return self._nearest
 
     def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[dict]:
@@ -380,7 +396,7 @@ class Interpreter:
 
 
 def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> dict[str, int]:
@@ -392,7 +408,7 @@ def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> dict[str,
     for word in words:
         marked = f"<{word}>"
         for n in range(config.char_ngram_min, config.char_ngram_max + 1):
-            grams.update(marked[i:i + n] for i in range(len(marked) - n + 1))
+            grams.update(marked[i : i + n] for i in range(len(marked) - n + 1))
     bigrams = sum(len(m) + 1 for m in messages)
     small = len(messages) < config.sparse_intent_max_examples
     return {
@@ -452,9 +468,7 @@ def _response_selector(full_ranking: list[dict]) -> dict:
     selector: dict[str, Any] = {"all_retrieval_intents": sorted(by_base)}
     for base, entries in by_base.items():
         total = sum(e["confidence"] for e in entries) or 1.0
-        ranking = [
-            {"intent_response_key": e["name"], "confidence": e["confidence"] / total} for e in entries
-        ]
+        ranking = [{"intent_response_key": e["name"], "confidence": e["confidence"] / total} for e in entries]
         best = ranking[0]
         selector[base] = {
             "response": {
@@ -465,4 +479,3 @@ def _response_selector(full_ranking: list[dict]) -> dict:
             "ranking": ranking,
         }
     return selector
-

@@ -74,14 +74,10 @@ class JointNLU(nn.Module):
         # The hashed tables are large and each batch touches few rows: sparse gradients keep
         # an optimizer step proportional to the rows used, not to the table size.
         self.word_emb = nn.Embedding(c.word_buckets + 1, c.embed_dim, padding_idx=0, sparse=True)
-        self.char_emb = nn.EmbeddingBag(
-            c.char_buckets + 1, c.embed_dim, mode="mean", padding_idx=0, sparse=True
-        )
+        self.char_emb = nn.EmbeddingBag(c.char_buckets + 1, c.embed_dim, mode="mean", padding_idx=0, sparse=True)
         self.dense_proj = nn.Linear(c.n_dense, c.embed_dim)
         self.lstm = nn.LSTM(c.embed_dim, c.hidden_dim, batch_first=True, bidirectional=True)
-        self.bag_emb = nn.EmbeddingBag(
-            c.bag_buckets + 1, c.hidden_dim, mode="mean", padding_idx=0, sparse=True
-        )
+        self.bag_emb = nn.EmbeddingBag(c.bag_buckets + 1, c.hidden_dim, mode="mean", padding_idx=0, sparse=True)
         self.intent_head = nn.Linear(4 * c.hidden_dim + c.hidden_dim, c.n_intents)
         self.intent_emb = nn.Linear(c.n_intents, c.intent_embed_dim, bias=False)
         self.tag_head = nn.Linear(2 * c.hidden_dim + c.intent_embed_dim + c.embed_dim, c.n_tags)

@@ -23,8 +23,7 @@ class NearestExamples:
     """The examples' L2-normalised sentence vectors, stored by feature (an inverted index), so a
     message's similarities cost one gather over the examples that share one of its features."""
 
-    def __init__(self, vocabulary: SentenceVocabulary, messages: list[list[str]], intents: list[int],
-                 n_intents: int):
+    def __init__(self, vocabulary: SentenceVocabulary, messages: list[list[str]], intents: list[int], n_intents: int):
         vectors = [vocabulary.vector(words) for words in messages]
         examples = np.repeat(np.arange(len(vectors)), [len(ids) for ids, _ in vectors])
         features = np.concatenate([ids for ids, _ in vectors]) if vectors else np.zeros(0, dtype=np.int64)

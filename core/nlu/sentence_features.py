@@ -19,8 +19,15 @@ import numpy as np
 class SentenceVocabulary:
     """Feature name -> index, with an inverse document frequency per feature."""
 
-    def __init__(self, word_ngram_max: int, char_min: int, char_max: int,
-                 index: dict[str, int] | None = None, idf: list[float] | None = None, documents: int = 0):
+    def __init__(
+        self,
+        word_ngram_max: int,
+        char_min: int,
+        char_max: int,
+        index: dict[str, int] | None = None,
+        idf: list[float] | None = None,
+        documents: int = 0,
+    ):
         self.word_ngram_max = word_ngram_max
         self.char_range = range(max(1, char_min), char_max + 1)
         self.index: dict[str, int] = dict(index or {})
@@ -34,8 +41,11 @@ class SentenceVocabulary:
 
     def names(self, words: list[str]) -> list[str]:
         """Every feature name of a message given its normalised tokens (repeats kept)."""
-        names = [f"w{n}:{' '.join(words[i:i + n])}"
-                 for n in range(1, self.word_ngram_max + 1) for i in range(len(words) - n + 1)]
+        names = [
+            f"w{n}:{' '.join(words[i : i + n])}"
+            for n in range(1, self.word_ngram_max + 1)
+            for i in range(len(words) - n + 1)
+        ]
         for word in words:
             names.extend(self._char_names(word))
         return names
@@ -44,7 +54,7 @@ class SentenceVocabulary:
         cached = self._word_cache.get(word)
         if cached is None:
             marked = f" {word} "
-            cached = [marked[i:i + n] for n in self.char_range for i in range(len(marked) - n + 1)]
+            cached = [marked[i : i + n] for n in self.char_range for i in range(len(marked) - n + 1)]
             if len(self._word_cache) < 100_000:
                 self._word_cache[word] = cached
         return cached
@@ -79,12 +89,18 @@ class SentenceVocabulary:
     def state(self) -> dict:
         """JSON-able; the index as a list in id order."""
         ordered = sorted(self.index, key=self.index.__getitem__)
-        return {"word_ngram_max": self.word_ngram_max, "char_min": self.char_range.start,
-                "char_max": self.char_range.stop - 1, "features": ordered, "idf": self.idf,
-                "documents": self.documents}
+        return {
+            "word_ngram_max": self.word_ngram_max,
+            "char_min": self.char_range.start,
+            "char_max": self.char_range.stop - 1,
+            "features": ordered,
+            "idf": self.idf,
+            "documents": self.documents,
+        }
 
     @classmethod
     def from_state(cls, state: dict) -> SentenceVocabulary:
         index = {name: i for i, name in enumerate(state["features"])}
-        return cls(state["word_ngram_max"], state["char_min"], state["char_max"], index,
-                   state["idf"], state["documents"])
+        return cls(
+            state["word_ngram_max"], state["char_min"], state["char_max"], index, state["idf"], state["documents"]
+        )

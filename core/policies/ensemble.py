@@ -126,7 +126,9 @@ class PolicyEnsemble:
         if not any(others):
             scores = [threshold if i == fallback_index else 0.0 for i in range(len(names))]
         fallback = PolicyPrediction(
-            scores, FALLBACK_POLICY, winner.priority,
+            scores,
+            FALLBACK_POLICY,
+            winner.priority,
             diagnostics={"below_threshold": winner.policy_name, "confidence": winner.max_confidence},
         )
         return self._result(fallback, predictions, events, domain, normalise=False)
@@ -144,8 +146,16 @@ class PolicyEnsemble:
         ranking = sorted(zip(names, probabilities), key=lambda item: -item[1])
         best_action, confidence = ranking[0]
         return EnsemblePrediction(
-            probabilities, ranking, best_action, confidence, winner.policy_name, predictions, events,
-            winner.is_no_user_prediction, winner.hide_rule_turn, dict(winner.diagnostics),
+            probabilities,
+            ranking,
+            best_action,
+            confidence,
+            winner.policy_name,
+            predictions,
+            events,
+            winner.is_no_user_prediction,
+            winner.hide_rule_turn,
+            dict(winner.diagnostics),
         )
 
     # -- saving ---------------------------------------------------------------------------------

@@ -115,9 +115,7 @@ class StateFeaturizer:
         Values are rounded to what a float32 tensor keeps, so a key survives a save and load.
         """
         known = self.features
-        return tuple(sorted(
-            (known[name], round(value, 6)) for name, value in state_features(state) if name in known
-        ))
+        return tuple(sorted((known[name], round(value, 6)) for name, value in state_features(state) if name in known))
 
     def window(self, encoded: Sequence[Sequence[tuple[int, float]]], max_history: int) -> torch.Tensor:
         """One (max_history, n_features) tensor: the last states, newest last, zero rows before."""

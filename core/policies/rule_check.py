@@ -33,8 +33,7 @@ Sources = dict[str, list[tuple[str, str]]]  # prediction source -> (rule or buil
 def check_rule_restriction(rule_trackers: list[TrainingTracker]) -> None:
     """Rules hold at most one user message: longer dialogues belong in stories."""
     too_long = [
-        t.name for t in rule_trackers
-        if sum(isinstance(e, UserUttered) for e in t.events) > MAX_USER_MESSAGES_IN_RULE
+        t.name for t in rule_trackers if sum(isinstance(e, UserUttered) for e in t.events) > MAX_USER_MESSAGES_IN_RULE
     ]
     if too_long:
         names = ", ".join(f"'{name}'" for name in dict.fromkeys(too_long))
@@ -100,7 +99,7 @@ def check_incomplete_rules(rule_trackers: list[TrainingTracker], domain: Domain)
         raise DataError(
             "incomplete rules:\n" + "\n".join(dict.fromkeys(problems)),
             hint="Add the missing `slot_was_set` / `active_loop` step after the action (use null for "
-            "\"must not be set\"), or end the rule with `wait_for_user_input: false` if it is its last action.",
+            '"must not be set"), or end the rule with `wait_for_user_input: false` if it is its last action.',
         )
 
 

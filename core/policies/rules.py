@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, Iterable
 from core.config import PolicyConfig
 from core.domain import Domain
 from core.errors import DataError
-from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, Event, LoopInterrupted, SlotSet, UserUttered
+from core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    Event,
+    LoopInterrupted,
+    SlotSet,
+    UserUttered,
+)
 from core.policies.base import RULE_POLICY_PRIORITY, Policy, PolicyPrediction, confidence_scores_for, default_scores
 from core.policies.states import (
     ACTIVE_LOOP,
@@ -250,7 +258,9 @@ class RulePolicy(Policy):
             for _, key, action in rule_patterns(tracker, domain):
                 if key is not None:
                     self._add_rule(key, action, tracker.name)
-            rule_states.extend(states for states, _ in training_examples(rule_events(tracker), domain, omit_unset_slots=True))
+            rule_states.extend(
+                states for states, _ in training_examples(rule_events(tracker), domain, omit_unset_slots=True)
+            )
         story_states: list[list[State]] = []
         for tracker in [*rule_trackers, *story_trackers]:
             events = rule_events(tracker) if tracker.is_rule else tracker.events
@@ -323,8 +333,11 @@ class RulePolicy(Policy):
             events=events,
             is_no_user_prediction=decision.is_no_user_prediction,
             hide_rule_turn=decision.source in self.rules_not_in_stories,
-            diagnostics={"rule": decision.source, "rule_names": self.rule_names.get(decision.source or "", []),
-                         "matched": decision.matched},
+            diagnostics={
+                "rule": decision.source,
+                "rule_names": self.rule_names.get(decision.source or "", []),
+                "matched": decision.matched,
+            },
         )
 
     def decide(self, tracker: DialogueStateTracker, domain: Domain) -> RuleDecision:
@@ -369,8 +382,8 @@ class RulePolicy(Policy):
         if loop is None:
             return decision
         conditions = {self.loop_unhappy[k] for k in self._matching(self.loop_unhappy, states)}
-        general_listen = (
-            decision.action == ACTION_LISTEN and not pattern_of(decision.source or "[]")[-1].get(ACTIVE_LOOP)
+        general_listen = decision.action == ACTION_LISTEN and not pattern_of(decision.source or "[]")[-1].get(
+            ACTIVE_LOOP
         )
         if general_listen:
             if DO_NOT_PREDICT_LOOP_ACTION not in conditions and loop != rejected:

@@ -98,9 +98,7 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def slots_sub_state(
-    slots: Mapping[str, Any], domain: Domain, set_slots: Iterable[str] | None = None
-) -> dict[str, Any]:
+def slots_sub_state(slots: Mapping[str, Any], domain: Domain, set_slots: Iterable[str] | None = None) -> dict[str, Any]:
     """Featurized slots with a non-zero feature; with `set_slots`, only those (omit unset slots)."""
     allowed = None if set_slots is None else set(set_slots)
     result: dict[str, Any] = {}
@@ -177,9 +175,7 @@ def user_sub_state(message: UserUttered | None, domain: Domain) -> dict[str, Any
 # -- whole states -----------------------------------------------------------------------------
 
 
-def current_state(
-    tracker: DialogueStateTracker, domain: Domain, set_slots: Iterable[str] | None = None
-) -> State:
+def current_state(tracker: DialogueStateTracker, domain: Domain, set_slots: Iterable[str] | None = None) -> State:
     """The state of a tracker as it stands now (Rasa's `get_active_state`)."""
     state: State = {}
     user = user_sub_state(tracker.latest_message, domain)
@@ -224,7 +220,9 @@ def _snapshots(
         loop = replay.active_loop_name
         snapshots.append(
             _Snapshot(
-                current_state(replay, domain, set_slots), action, replay.followup_action,
+                current_state(replay, domain, set_slots),
+                action,
+                replay.followup_action,
                 loop is not None and replay.latest_action_name == loop,
             )
         )

@@ -46,6 +46,8 @@ from core.training_data.trackers import TrainingTracker
 EpochCallback = Callable[[int, int, float], None]  # (epoch, epochs, mean loss)
 HISTORY_DROPOUT = 0.2  # see _shortened
 Window = tuple[int, ...]  # rows of the state table, oldest first; 0 is the empty (padding) state
+
+
 @dataclass
 class TEDConfig:
     """How the policy trains and fine-tunes; stored with the model."""
@@ -140,7 +142,7 @@ class TEDPolicy(Policy):
         return {part: value for part, value in state.items() if value}
 
     def _window(self, states: Sequence[State]) -> Window:
-        recent = states[-self.config.max_history:] if states else []
+        recent = states[-self.config.max_history :] if states else []
         encode = self.featurizer.encode
         return tuple(self.examples.row(encode(self._strip_rule_only(state))) for state in recent)
 
@@ -148,7 +150,8 @@ class TEDPolicy(Policy):
         """(window, action) for every action of every story tracker; the vocabulary grows to fit."""
         raw = [
             (states, action)
-            for tracker in trackers if not tracker.is_rule
+            for tracker in trackers
+            if not tracker.is_rule
             for states, action in training_examples(tracker, domain)
         ]
         self.featurizer.add_domain(domain)
@@ -219,7 +222,7 @@ class TEDPolicy(Policy):
             for start in range(0, len(pairs), batch_size):
                 step += 1
                 optimizer.lr = cfg.learning_rate * min(1.0, step / warmup)
-                batch = order[start:start + batch_size]
+                batch = order[start : start + batch_size]
                 _, loss = self.model(table[_shortened(windows[batch])], targets[batch], weights[batch])
                 optimizer.zero_grad()
                 loss.backward()
@@ -231,8 +234,14 @@ class TEDPolicy(Policy):
                 break
         self.trained_epochs = epoch + 1
 
-    def _learned(self, table: torch.Tensor, windows: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor,
-                 losses: list[float]) -> bool:
+    def _learned(
+        self,
+        table: torch.Tensor,
+        windows: torch.Tensor,
+        targets: torch.Tensor,
+        weights: torch.Tensor,
+        losses: list[float],
+    ) -> bool:
         """Done when every example is ranked first with `stop_confidence`, or when the loss has
         stopped falling (contradicting stories keep some examples wrong for good)."""
         assert self.model is not None
@@ -337,9 +346,7 @@ class TEDPolicy(Policy):
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
         if self.model is None or not self.examples.pairs:
             return self.abstain(domain)
-        states = states_for_prediction(
-            tracker, domain, ignore_rule_only_turns=True, rule_only_data=self.rule_only_data
-        )
+        states = states_for_prediction(tracker, domain, ignore_rule_only_turns=True, rule_only_data=self.rule_only_data)
         return self.prediction(self.probabilities(states, domain))
 
     # -- saving ---------------------------------------------------------------------------------
@@ -365,7 +372,7 @@ class TEDPolicy(Policy):
             return policy
         policy.featurizer = StateFeaturizer.from_dict(meta["vocabulary"])
         policy.model = DialogueTransformer(TEDModelConfig(**meta["model"]))
-        weights = {k[len("model."):]: torch.as_tensor(v) for k, v in tensors.items() if k.startswith("model.")}
+        weights = {k[len("model.") :]: torch.as_tensor(v) for k, v in tensors.items() if k.startswith("model.")}
         policy.model.load_state_dict(weights)
         policy.model.eval()
         policy.examples = _examples_from_tensors(

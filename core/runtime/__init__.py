@@ -7,6 +7,18 @@ from core.runtime.endpoints import EndpointConfig, Endpoints, load_endpoints, re
 from core.runtime.responses import ResponseGenerator, bot_uttered
 
 __all__ = [
-    "Action", "ActionContext", "ActionRegistry", "ActionRejected", "Agent", "EndpointConfig", "Endpoints",
-    "Prediction", "ResponseGenerator", "Turn", "bot_uttered", "load_endpoints", "read_endpoints", "user_uttered",
+    "Action",
+    "ActionContext",
+    "ActionRegistry",
+    "ActionRejected",
+    "Agent",
+    "EndpointConfig",
+    "Endpoints",
+    "Prediction",
+    "ResponseGenerator",
+    "Turn",
+    "bot_uttered",
+    "load_endpoints",
+    "read_endpoints",
+    "user_uttered",
 ]

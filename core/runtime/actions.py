@@ -147,7 +147,7 @@ class RetrievalResponseAction(Action):
     """`utter_faq`: says `utter_faq/<key>` for the key NLU chose for the retrieval intent `faq`."""
 
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
-        retrieval_intent = self.name[len("utter_"):]
+        retrieval_intent = self.name[len("utter_") :]
         key = full_retrieval_intent(tracker, retrieval_intent)
         if key is None:
             logger.warning("no response key for retrieval intent '%s' in the latest message", retrieval_intent)
@@ -249,7 +249,7 @@ class ActionRegistry:
                 return action
         if name in self._defaults and name not in self.domain.actions:
             return self._defaults[name](name)
-        if name.startswith("utter_") and self.domain.is_retrieval_intent(name[len("utter_"):]):
+        if name.startswith("utter_") and self.domain.is_retrieval_intent(name[len("utter_") :]):
             return RetrievalResponseAction(name)
         if name in self.domain.action_texts:
             return EndToEndResponseAction(name)
@@ -263,7 +263,7 @@ class ActionRegistry:
         if self.action_endpoint is None:
             raise ActionServerError(
                 f"'{name}' is a custom action, and no action server is configured to run it",
-                hint="add to endpoints.yml:\naction_endpoint:\n  url: \"http://localhost:5055/webhook\"\n"
+                hint='add to endpoints.yml:\naction_endpoint:\n  url: "http://localhost:5055/webhook"\n'
                 "and start the server with `botcoach run actions`",
             )
         return RemoteAction(name, self.action_endpoint)

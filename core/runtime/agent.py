@@ -146,8 +146,10 @@ class Agent:
             if stated is not None and stated["intent"]["name"].split("/", 1)[0] in self.domain.all_intent_names:
                 return stated
         if self.interpreter is None:
-            raise ModelError("this model has no NLU part, so it understands only messages like /greet",
-                             hint="train it with NLU data (`botcoach train`), or type /intent_name")
+            raise ModelError(
+                "this model has no NLU part, so it understands only messages like /greet",
+                hint="train it with NLU data (`botcoach train`), or type /intent_name",
+            )
         return self.interpreter.parse(text)
 
     def needs_session_start(self, tracker: DialogueStateTracker) -> bool:
@@ -174,8 +176,10 @@ class Agent:
 
     def predict(self, tracker: DialogueStateTracker) -> Prediction:
         if self.ensemble is None:
-            raise ModelError("this model has no dialogue part, so it cannot choose actions",
-                             hint="train it with stories or rules and a domain (`botcoach train`)")
+            raise ModelError(
+                "this model has no dialogue part, so it cannot choose actions",
+                hint="train it with stories or rules and a domain (`botcoach train`)",
+            )
         result = self.ensemble.predict(tracker, self.domain)
         return Prediction(
             ranking=[(name, float(p)) for name, p in result.ranking],
@@ -206,8 +210,11 @@ class Agent:
         target = self._undo_target(tracker)
         if target is None:
             return []
-        events: list[Event] = [ActionReverted()] if isinstance(target, ActionExecuted) else \
-            [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN)]
+        events: list[Event] = (
+            [ActionReverted()]
+            if isinstance(target, ActionExecuted)
+            else [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN)]
+        )
         tracker.update_all(events)
         return events
 
@@ -257,12 +264,14 @@ class Agent:
             rejected = any(isinstance(e, ActionExecutionRejected) for e in new_events)
             if action_name in _STOPPING_ACTIONS and not rejected:
                 return events
-        context.report(BotcoachError(
-            f"the bot ran {self.max_predictions} actions in a row without listening, so it stopped there "
-            f"(max_predictions = {self.max_predictions})",
-            hint="look for a story or rule where actions follow each other in a circle; "
-            "if the bot really needs more actions per turn, raise max_predictions",
-        ))
+        context.report(
+            BotcoachError(
+                f"the bot ran {self.max_predictions} actions in a row without listening, so it stopped there "
+                f"(max_predictions = {self.max_predictions})",
+                hint="look for a story or rule where actions follow each other in a circle; "
+                "if the bot really needs more actions per turn, raise max_predictions",
+            )
+        )
         return events
 
     def _should_handle(self, tracker: DialogueStateTracker) -> bool:
@@ -345,7 +354,10 @@ class Agent:
         if prediction is None:
             return ActionExecuted(action_name)
         return ActionExecuted(
-            action_name, prediction.policy_name, prediction.confidence_of(action_name), hide_rule_turn=prediction.hide_rule_turn
+            action_name,
+            prediction.policy_name,
+            prediction.confidence_of(action_name),
+            hide_rule_turn=prediction.hide_rule_turn,
         )
 
     def _undo_target(self, tracker: DialogueStateTracker) -> Event | None:
@@ -362,8 +374,10 @@ def user_uttered(
 ) -> UserUttered:
     """The `UserUttered` for a parse dict (Rasa's shape: text, intent, entities, ...)."""
     if not isinstance(parse, dict) or not isinstance(parse.get("intent") or {}, dict):
-        raise DataError(f"a parse must be a dict with an 'intent' dict, not {parse!r}",
-                        hint="pass what agent.parse() returns, with a corrected intent if need be")
+        raise DataError(
+            f"a parse must be a dict with an 'intent' dict, not {parse!r}",
+            hint="pass what agent.parse() returns, with a corrected intent if need be",
+        )
     entities = parse.get("entities") or []
     if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
         raise DataError(f"the parse's 'entities' must be a list of dicts, not {entities!r}")

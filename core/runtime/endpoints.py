@@ -56,8 +56,9 @@ def read_endpoints(text: str, file: str | None = None) -> Endpoints:
     if spec is None:
         return Endpoints(file=file)
     if not isinstance(spec, dict):
-        raise DataError("`action_endpoint` must be a mapping with a `url`", location_of(data, "action_endpoint", file),
-                        _HINT)
+        raise DataError(
+            "`action_endpoint` must be a mapping with a `url`", location_of(data, "action_endpoint", file), _HINT
+        )
     return Endpoints(action=_endpoint(spec, file), file=file)
 
 
@@ -66,14 +67,16 @@ def _endpoint(spec: dict, file: str | None) -> EndpointConfig:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise DataError(
             f"the action endpoint's `url` must be an http:// or https:// address, not {url!r}",
-            location_of(spec, "url" if "url" in spec else None, file), _HINT,
+            location_of(spec, "url" if "url" in spec else None, file),
+            _HINT,
         )
     token = _expand(spec.get("token"))
     timeout = spec.get("timeout", DEFAULT_ACTION_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise DataError(
             f"the action endpoint's `timeout` must be a positive number of seconds, not {timeout!r}",
-            location_of(spec, "timeout", file), "write e.g. `timeout: 10`",
+            location_of(spec, "timeout", file),
+            "write e.g. `timeout: 10`",
         )
     return EndpointConfig(url=url, token=None if token is None else str(token), timeout=float(timeout))
 

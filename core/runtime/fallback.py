@@ -23,19 +23,21 @@ _UNCLEAR = (NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)
 
 
 class AskAffirmationAction(Action):
-    """"Did you mean 'X'?" with Yes (`/X`) and No (`/out_of_scope`) buttons."""
+    """ "Did you mean 'X'?" with Yes (`/X`) and No (`/out_of_scope`) buttons."""
 
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
         intent = _intent_to_affirm(tracker)
         return [
-            bot_uttered({
-                "text": f"Did you mean '{intent}'?",
-                "buttons": [
-                    {"title": "Yes", "payload": f"/{intent}"},
-                    {"title": "No", "payload": f"/{OUT_OF_SCOPE_INTENT}"},
-                ],
-                UTTER_ACTION_KEY: ASK_AFFIRMATION,
-            })
+            bot_uttered(
+                {
+                    "text": f"Did you mean '{intent}'?",
+                    "buttons": [
+                        {"title": "Yes", "payload": f"/{intent}"},
+                        {"title": "No", "payload": f"/{OUT_OF_SCOPE_INTENT}"},
+                    ],
+                    UTTER_ACTION_KEY: ASK_AFFIRMATION,
+                }
+            )
         ]
 
 
@@ -85,9 +87,13 @@ def clarified(tracker: DialogueStateTracker) -> list[Event]:
     intent = {**latest.intent, "confidence": 1.0}
     entities = list(original.entities) + [e for e in latest.entities if e not in original.entities]
     restated = UserUttered(
-        text=original.text, intent=intent, entities=entities,
+        text=original.text,
+        intent=intent,
+        entities=entities,
         parse_data={**original.parse_data, "intent_ranking": [intent]},
-        input_channel=original.input_channel, message_id=original.message_id, metadata=dict(original.metadata),
+        input_channel=original.input_channel,
+        message_id=original.message_id,
+        metadata=dict(original.metadata),
     )
     return [*(UserUtteranceReverted() for _ in chain), ActionExecuted(ACTION_LISTEN), restated]
 
@@ -139,4 +145,6 @@ def _intent_to_affirm(tracker: DialogueStateTracker) -> str:
 
 
 def _marked(message: BotUttered, utter_action: str) -> BotUttered:
-    return BotUttered(text=message.text, data=message.data, metadata={**message.metadata, UTTER_ACTION_KEY: utter_action})
+    return BotUttered(
+        text=message.text, data=message.data, metadata={**message.metadata, UTTER_ACTION_KEY: utter_action}
+    )

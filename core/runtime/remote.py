@@ -65,16 +65,16 @@ class RemoteAction(Action):
                 hint="if it runs elsewhere, correct the url under action_endpoint in endpoints.yml",
             ) from None
         except aiohttp.ClientError as error:
-            raise ActionServerError(f"calling the action server at {url} for '{self.name}' failed: {error}",
-                                    hint=START_HINT) from None
+            raise ActionServerError(
+                f"calling the action server at {url} for '{self.name}' failed: {error}", hint=START_HINT
+            ) from None
         if status != 200:
             raise self._http_error(status, text)
         try:
             return json.loads(text)
         except ValueError:
             raise ActionServerError(
-                f"the action server at {url} answered '{self.name}' with something that is not JSON: "
-                f"{_excerpt(text)}",
+                f"the action server at {url} answered '{self.name}' with something that is not JSON: {_excerpt(text)}",
                 hint="is the URL in endpoints.yml the action server's /webhook?",
             ) from None
 
@@ -96,8 +96,10 @@ class RemoteAction(Action):
                 hint="see the action server's log for the traceback",
             )
         if status in (401, 403):
-            return ActionServerError(f"the action server at {url} refused the call ({status})",
-                                     hint="check `token:` under action_endpoint in endpoints.yml")
+            return ActionServerError(
+                f"the action server at {url} refused the call ({status})",
+                hint="check `token:` under action_endpoint in endpoints.yml",
+            )
         return ActionServerError(
             f"the action server at {url} answered '{self.name}' with HTTP {status}: {detail or _excerpt(text)}",
             hint="see the action server's log",
@@ -107,7 +109,7 @@ class RemoteAction(Action):
         if not isinstance(body, dict):
             raise ActionServerError(
                 f"the action server's answer to '{self.name}' must be a JSON object, not {type(body).__name__}",
-                hint="answer {\"events\": [...], \"responses\": [...]}",
+                hint='answer {"events": [...], "responses": [...]}',
             )
         try:
             events = events_from_dicts(body.get("events") or [])
@@ -118,8 +120,9 @@ class RemoteAction(Action):
             ) from None
         responses = body.get("responses") or []
         if not isinstance(responses, list):
-            raise ActionServerError(f"the 'responses' of '{self.name}' must be a list",
-                                    hint="answer {\"events\": [...], \"responses\": [...]}")
+            raise ActionServerError(
+                f"the 'responses' of '{self.name}' must be a list", hint='answer {"events": [...], "responses": [...]}'
+            )
         return [*self._messages(responses, tracker, context), *events]
 
     def _messages(self, responses: list[Any], tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
@@ -136,10 +139,12 @@ class RemoteAction(Action):
                 values = {k: v for k, v in response.items() if v is not None}
                 generated = context.responses.generate(name, tracker.slots, context.channel, **values)
                 if generated is None:
-                    context.report(ActionServerError(
-                        f"the custom action '{self.name}' asked for the response '{name}', which the domain lacks",
-                        hint=f"add '{name}' under `responses:` in domain.yml",
-                    ))
+                    context.report(
+                        ActionServerError(
+                            f"the custom action '{self.name}' asked for the response '{name}', which the domain lacks",
+                            hint=f"add '{name}' under `responses:` in domain.yml",
+                        )
+                    )
                     continue
                 draft = generated
                 draft[UTTER_ACTION_KEY] = name

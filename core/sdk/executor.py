@@ -105,9 +105,7 @@ class ActionExecutor:
         return {"events": valid_events(events, action_name), "responses": dispatcher.messages}
 
 
-async def call_action(
-    action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-) -> Any:
+async def call_action(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Any:
     """Await an async `run`; run a sync one in the default thread pool so the loop stays free."""
     if inspect.iscoroutinefunction(action.run):
         result = await action.run(dispatcher, tracker, domain)
@@ -138,6 +136,7 @@ def valid_events(events: Any, action_name: str) -> list[EventDict]:
         else:
             logger.error(
                 "Action '%s' returned an invalid event %r; ignored. Use the helpers in core.sdk.events.",
-                action_name, event,
+                action_name,
+                event,
             )
     return kept

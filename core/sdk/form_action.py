@@ -76,8 +76,14 @@ class FormAction(Action, ABC):
         group: str | None = None,
     ) -> SlotMapping:
         intents, not_intents = self._list_intents(intent, not_intent)
-        return {"type": "from_entity", "entity": entity, "intent": intents, "not_intent": not_intents,
-                "role": role, "group": group}
+        return {
+            "type": "from_entity",
+            "entity": entity,
+            "intent": intents,
+            "not_intent": not_intents,
+            "role": role,
+            "group": group,
+        }
 
     def from_trigger_intent(
         self, value: Any, intent: str | list[str] | None = None, not_intent: str | list[str] | None = None
@@ -107,8 +113,10 @@ class FormAction(Action, ABC):
         mappings = _as_list(self.slot_mappings().get(slot_to_fill, self.from_entity(slot_to_fill)))
         for mapping in mappings:
             if not isinstance(mapping, dict) or mapping.get("type") is None:
-                raise TypeError(f"Form '{self.name()}': slot mapping {mapping!r} for '{slot_to_fill}' "
-                                "has no type; build it with self.from_entity/from_intent/from_text.")
+                raise TypeError(
+                    f"Form '{self.name()}': slot mapping {mapping!r} for '{slot_to_fill}' "
+                    "has no type; build it with self.from_entity/from_intent/from_text."
+                )
         return mappings
 
     # -- extraction ----------------------------------------------------------------------------
@@ -144,7 +152,9 @@ class FormAction(Action, ABC):
             return True
         by_role_or_group = mapping.get("role") is not None or mapping.get("group") is not None
         return (
-            entity is not None and by_role_or_group and entity == entity_type_of_slot_to_fill
+            entity is not None
+            and by_role_or_group
+            and entity == entity_type_of_slot_to_fill
             and self.get_entity_value(entity, tracker, mapping.get("role"), mapping.get("group")) is not None
         )
 
@@ -186,7 +196,11 @@ class FormAction(Action, ABC):
             kind = mapping["type"]
             if kind == "from_entity":
                 entity = mapping.get("entity")
-                value = self.get_entity_value(entity, tracker, mapping.get("role"), mapping.get("group")) if entity else None
+                value = (
+                    self.get_entity_value(entity, tracker, mapping.get("role"), mapping.get("group"))
+                    if entity
+                    else None
+                )
             elif kind == "from_intent":
                 value = mapping.get("value")
             elif kind == "from_text":
@@ -214,9 +228,7 @@ class FormAction(Action, ABC):
             slot_dict.update(output if isinstance(output, dict) else {slot: output})
         return [SlotSet(slot, value) for slot, value in slot_dict.items()]
 
-    async def validate(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventDict]:
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
         """Extract and validate; reject the turn when the requested slot got no value at all,
         so another action (e.g. an answer to a side question) can run instead."""
         values = self.extract_other_slots(dispatcher, tracker, domain)
@@ -271,9 +283,7 @@ class FormAction(Action, ABC):
             events.extend(await self.validate_slots(prefilled, dispatcher, tracker, domain))
         return events
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventDict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
         events = await self._activate_if_required(dispatcher, tracker, domain)
         if self._needs_validation(tracker):
             events.extend(await maybe_await(self.validate(dispatcher, tracker, domain)))

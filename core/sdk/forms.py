@@ -38,9 +38,7 @@ class ValidationAction(Action, ABC):
     def name(self) -> str:
         return ACTION_VALIDATE_SLOT_MAPPINGS
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventDict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
         tracker.add_slots(await self.get_extraction_events(dispatcher, tracker, domain))
         return await self._extract_validation_events(dispatcher, tracker, domain)
 

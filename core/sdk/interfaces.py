@@ -145,7 +145,7 @@ class Tracker:
         return 0
 
     def events_after_latest_restart(self) -> list[EventDict]:
-        return list(self.events)[self.idx_after_latest_restart():]
+        return list(self.events)[self.idx_after_latest_restart() :]
 
     def applied_events(self) -> list[EventDict]:
         """Events that still count: restarts clear, `undo` drops the last action, `rewind` the
@@ -170,12 +170,11 @@ class Tracker:
                 applied.append(event)
         return applied
 
-    def get_last_event_for(
-        self, event_type: str, exclude: list[str] | None = None, skip: int = 0
-    ) -> EventDict | None:
+    def get_last_event_for(self, event_type: str, exclude: list[str] | None = None, skip: int = 0) -> EventDict | None:
         excluded = set(exclude or [])
         matches = (
-            e for e in reversed(self.applied_events())
+            e
+            for e in reversed(self.applied_events())
             if e.get("event") == event_type and not (e.get("event") == "action" and e.get("name") in excluded)
         )
         for _ in range(skip):
@@ -226,9 +225,7 @@ class Action(ABC):
         """The name the domain and stories use for this action."""
 
     @abstractmethod
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventDict]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
         """Do the work; send messages with `dispatcher.utter_message`, return events to apply.
 
         May be `async def`; a plain `def` runs in a worker thread so it cannot stall the server.

@@ -44,13 +44,16 @@ def data_files(paths: list[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
             )
         elif path.is_file():
             found.append(path)
         else:
-            raise DataError(f"data path not found: {path}", Location(path), "pass an existing file or folder with --data")
+            raise DataError(
+                f"data path not found: {path}", Location(path), "pass an existing file or folder with --data"
+            )
     return found
 
 

@@ -99,7 +99,7 @@ def _json_annotation(source: str, text: str, line_location: Location | None, off
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("entity"), str) or not data["entity"]:
         raise DataError(
-            f"entity annotation {source!r} has no \"entity\" name",
+            f'entity annotation {source!r} has no "entity" name',
             _at(line_location, offset),
             'write it as [text]{"entity": "name"}',
         )

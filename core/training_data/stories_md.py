@@ -33,9 +33,23 @@ from core.training_data.story_model import (
 # Event type names that a 1.x story may write as `- name{..}`; any other name is an action.
 STORY_EVENT_NAMES = frozenset(
     {
-        "restart", "reset_slots", "rewind", "undo", "form_validation", "loop_interrupted",
-        "action_execution_rejected", "followup", "pause", "resume", "session_started",
-        "reminder", "cancel_reminder", "export", "agent", "entities", "bot",
+        "restart",
+        "reset_slots",
+        "rewind",
+        "undo",
+        "form_validation",
+        "loop_interrupted",
+        "action_execution_rejected",
+        "followup",
+        "pause",
+        "resume",
+        "session_started",
+        "reminder",
+        "cancel_reminder",
+        "export",
+        "agent",
+        "entities",
+        "bot",
     }
 )
 _LOOP_EVENTS = ("form", "active_loop")
@@ -71,7 +85,8 @@ def read_stories_md(text: str, file: str | Path | None = None) -> list[Story]:
             stories.append(current)
         elif current is None:
             raise DataError(
-                f"{line[:40]!r} stands before the first story", location,
+                f"{line[:40]!r} stands before the first story",
+                location,
                 "start each story with a `## story name` line",
             )
         else:
@@ -123,19 +138,23 @@ def _user_line(body: str, location: Location) -> Step:
 def _user_step(text: str, location: Location) -> UserStep:
     form = _FORM.match(text)
     if form:
-        text = text[form.end():]
+        text = text[form.end() :]
     e2e = _E2E.match(text)
     if e2e:
         intent = e2e.group("intent").strip()
         if not intent:
-            raise DataError("end-to-end line has no intent before `:`", location,
-                            "write `* intent: what the user said`")
+            raise DataError(
+                "end-to-end line has no intent before `:`", location, "write `* intent: what the user said`"
+            )
         plain, entities = parse_markup(e2e.group("text").strip(), location)
         return UserStep(intent=intent, entities=entities, text=plain, form=bool(form), location=location)
     name, params = _name_and_params(text.removeprefix("/"), location)
     if not name:
-        raise DataError(f"user line {text[:40]!r} names no intent", location,
-                        'write `* intent_name` or `* intent_name{"entity": "value"}`')
+        raise DataError(
+            f"user line {text[:40]!r} names no intent",
+            location,
+            'write `* intent_name` or `* intent_name{"entity": "value"}`',
+        )
     _check_name(name, "intent", location)
     return UserStep(intent=name, entities=_entities_from_json(params), form=bool(form), location=location)
 
@@ -154,16 +173,22 @@ def _bot_line(body: str, location: Location) -> Step:
         raise DataError("bot line `-` names no action", location, "write `- action_name`")
     form = _FORM.match(body)
     if form:
-        name = body[form.end():].strip()
+        name = body[form.end() :].strip()
         if "{" in name:
-            raise DataError(f"`form:` stands before an event: {body[:60]!r}", location,
-                            "`- form: name` marks an action run by the form; write events without it")
+            raise DataError(
+                f"`form:` stands before an event: {body[:60]!r}",
+                location,
+                "`- form: name` marks an action run by the form; write events without it",
+            )
         _check_name(name, "action", location)
         return ActionStep(name=name, form=True, location=location)
     name, params = _name_and_params(body, location)
     if not name:
-        raise DataError(f"bot line {body[:40]!r} names no action or event", location,
-                        "write `- action_name` or `- slot{\"name\": \"value\"}`")
+        raise DataError(
+            f"bot line {body[:40]!r} names no action or event",
+            location,
+            'write `- action_name` or `- slot{"name": "value"}`',
+        )
     _check_name(name, "action", location)
     if name == "slot":
         return SlotStep(slots=params, location=location)
@@ -176,8 +201,11 @@ def _bot_line(body: str, location: Location) -> Step:
 
 def _loop_name(event: str, params: dict[str, Any], location: Location) -> str | None:
     if "name" not in params or not isinstance(params["name"], (str, type(None))):
-        raise DataError(f"`{event}` event needs a name", location,
-                        f'write `- {event}{{"name": "form_name"}}` or `- {event}{{"name": null}}`')
+        raise DataError(
+            f"`{event}` event needs a name",
+            location,
+            f'write `- {event}{{"name": "form_name"}}` or `- {event}{{"name": null}}`',
+        )
     return params["name"]
 
 
@@ -192,8 +220,11 @@ def _checkpoint_line(body: str, location: Location) -> CheckpointStep:
 def _check_name(name: str, what: str, location: Location) -> None:
     bad = _NOT_IN_NAMES.search(name)
     if bad:
-        raise DataError(f"{what} name {name[:40]!r} contains `{bad.group(0)}`", location,
-                        f'write `name{{"key": "value"}}`: the {what} name, then a JSON object in braces')
+        raise DataError(
+            f"{what} name {name[:40]!r} contains `{bad.group(0)}`",
+            location,
+            f'write `name{{"key": "value"}}`: the {what} name, then a JSON object in braces',
+        )
 
 
 def _name_and_params(text: str, location: Location) -> tuple[str, dict[str, Any]]:
@@ -208,8 +239,9 @@ def _json_object(raw: str, location: Location) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise DataError(f"cannot read the JSON {raw[:60]!r}: {exc.msg}", _shifted(location, exc.pos),
-                        _JSON_HINT) from None
+        raise DataError(
+            f"cannot read the JSON {raw[:60]!r}: {exc.msg}", _shifted(location, exc.pos), _JSON_HINT
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise DataError(f"cannot read the JSON {raw[:60]!r}: {exc}", location, _JSON_HINT) from None
     if not isinstance(data, dict):
@@ -237,8 +269,9 @@ def _story_block(story: Story) -> str:
     for step in story.steps:
         line = _step_line(story, step)
         if _breaks_line(line) or _read_back(line) != step:
-            raise _unwritable(story, step.location or story.location,
-                              f"the step {line.strip()[:60]!r} would read back differently")
+            raise _unwritable(
+                story, step.location or story.location, f"the step {line.strip()[:60]!r} would read back differently"
+            )
         lines.append(line)
     return "\n".join(lines)
 

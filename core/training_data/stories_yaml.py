@@ -47,7 +47,9 @@ _STEP_KEYS = {
     "slot_was_set": {"slot_was_set"},
     "active_loop": {"active_loop"},
 }
-_STEP_HINT = "a step is one of: intent (with user/entities), user, action, bot, slot_was_set, active_loop, checkpoint, or"
+_STEP_HINT = (
+    "a step is one of: intent (with user/entities), user, action, bot, slot_was_set, active_loop, checkpoint, or"
+)
 _ENTITY_FIELDS = {"entity", "value", "role", "group"}
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 
@@ -61,8 +63,11 @@ def read_stories_yaml(text: str, file: str | Path | None = None) -> list[Story]:
     if data is None:
         return []
     if not isinstance(data, dict):
-        raise DataError("a story file must be a mapping with `stories:` or `rules:`",
-                        location_of(data, None, file), "start the file with `stories:` or `rules:`")
+        raise DataError(
+            "a story file must be a mapping with `stories:` or `rules:`",
+            location_of(data, None, file),
+            "start the file with `stories:` or `rules:`",
+        )
     return _items(data, "stories", "story", file) + _items(data, "rules", "rule", file)
 
 
@@ -71,28 +76,36 @@ def _items(data: dict, key: str, title: str, file: str | Path | None) -> list[St
     if items is None:
         return []
     if not isinstance(items, list):
-        raise DataError(f"`{key}:` must be a list of `- {title}:` items", location_of(data, key, file),
-                        f"write `{key}:` followed by lines `- {title}: name`")
+        raise DataError(
+            f"`{key}:` must be a list of `- {title}:` items",
+            location_of(data, key, file),
+            f"write `{key}:` followed by lines `- {title}: name`",
+        )
     return [_item(node, title, location_of(items, index, file), file) for index, node in enumerate(items)]
 
 
 def _item(node: Any, title: str, location: Location, file: str | Path | None) -> Story:
     if not isinstance(node, dict) or title not in node:
-        raise DataError(f"expected a `- {title}: name` item here", location,
-                        f"each item under `{title}s:` starts with `- {title}: name` and has `steps:`")
-    _check_keys(node, _ITEM_KEYS[title], file, f"in a {title}",
-                "known keys: " + ", ".join(sorted(_ITEM_KEYS[title])))
-    story = Story(name=_text(node[title], location_of(node, title, file), f"{title} name"),
-                  kind=title, location=location)
+        raise DataError(
+            f"expected a `- {title}: name` item here",
+            location,
+            f"each item under `{title}s:` starts with `- {title}: name` and has `steps:`",
+        )
+    _check_keys(node, _ITEM_KEYS[title], file, f"in a {title}", "known keys: " + ", ".join(sorted(_ITEM_KEYS[title])))
+    story = Story(
+        name=_text(node[title], location_of(node, title, file), f"{title} name"), kind=title, location=location
+    )
     if "steps" not in node:
-        raise DataError(f"{title} {story.name!r} has no `steps:`", location,
-                        f"add `steps:` with the {title}'s steps")
+        raise DataError(f"{title} {story.name!r} has no `steps:`", location, f"add `steps:` with the {title}'s steps")
     story.steps = _steps(node, "steps", file)
     if "metadata" in node and node["metadata"] is not None:
         metadata = _plain(node["metadata"], location_of(node, "metadata", file))
         if not isinstance(metadata, dict):
-            raise DataError("`metadata:` must be a mapping", location_of(node, "metadata", file),
-                            "write `metadata:` with `key: value` lines under it")
+            raise DataError(
+                "`metadata:` must be a mapping",
+                location_of(node, "metadata", file),
+                "write `metadata:` with `key: value` lines under it",
+            )
         story.metadata = metadata
     if title == "rule":
         story.condition = _steps(node, "condition", file) if node.get("condition") is not None else []
@@ -104,16 +117,20 @@ def _item(node: Any, title: str, location: Location, file: str | Path | None) ->
 def _flag(node: dict, key: str, default: bool, file: str | Path | None) -> bool:
     value = node.get(key, default)
     if not isinstance(value, bool):
-        raise DataError(f"`{key}:` must be true or false", location_of(node, key, file),
-                        f"write `{key}: true` or `{key}: false`")
+        raise DataError(
+            f"`{key}:` must be true or false", location_of(node, key, file), f"write `{key}: true` or `{key}: false`"
+        )
     return value
 
 
 def _steps(node: dict, key: str, file: str | Path | None) -> list[Step]:
     seq = node[key]
     if not isinstance(seq, list):
-        raise DataError(f"`{key}:` must be a list of steps", location_of(node, key, file),
-                        "write each step on its own line starting with `- `")
+        raise DataError(
+            f"`{key}:` must be a list of steps",
+            location_of(node, key, file),
+            "write each step on its own line starting with `- `",
+        )
     steps = [_step(item, location_of(seq, index, file), file) for index, item in enumerate(seq)]
     return [step for step in steps if step is not None]
 
@@ -136,7 +153,7 @@ def _step(node: Any, location: Location, file: str | Path | None) -> Step | None
         if not name:
             raise DataError("`action:` has no name", location, "write `- action: action_name`")
         form = _FORM.match(name)
-        return ActionStep(name=name[form.end():] if form else name, form=bool(form), location=location)
+        return ActionStep(name=name[form.end() :] if form else name, form=bool(form), location=location)
     if kind == "bot":
         return ActionStep(bot_text=_text(node["bot"], location, "bot text"), location=location)
     if kind == "checkpoint":
@@ -144,8 +161,7 @@ def _step(node: Any, location: Location, file: str | Path | None) -> Step | None
     if kind == "slot_was_set":
         return _slots(node, location, file)
     loop = node["active_loop"]
-    return ActiveLoopStep(name=None if loop is None else _text(loop, location, "active_loop name"),
-                          location=location)
+    return ActiveLoopStep(name=None if loop is None else _text(loop, location, "active_loop name"), location=location)
 
 
 def _step_kind(node: dict) -> str | None:
@@ -164,7 +180,7 @@ def _user(node: dict, location: Location, file: str | Path | None) -> UserStep:
         intent = _text(node.get("intent"), location_of(node, "intent", file), "intent").strip()
         form = _FORM.match(intent)
         step.form = bool(form)
-        step.intent = intent[form.end():] if form else intent.removeprefix("/")
+        step.intent = intent[form.end() :] if form else intent.removeprefix("/")
         if not step.intent:
             raise DataError("`intent:` has no name", location, "write `- intent: intent_name`")
     if "user" in node:  # Rasa takes the entities from the text's markup and ignores `entities:`
@@ -178,8 +194,11 @@ def _user(node: dict, location: Location, file: str | Path | None) -> UserStep:
 def _entities(node: dict, file: str | Path | None) -> list[dict]:
     seq = node["entities"]
     if not isinstance(seq, list):
-        raise DataError("`entities:` must be a list", location_of(node, "entities", file),
-                        "write `- entity_name: value` lines under `entities:`")
+        raise DataError(
+            "`entities:` must be a list",
+            location_of(node, "entities", file),
+            "write `- entity_name: value` lines under `entities:`",
+        )
     return [_entity(item, location_of(seq, index, file)) for index, item in enumerate(seq)]
 
 
@@ -188,8 +207,11 @@ def _entity(item: Any, location: Location) -> dict:
     if isinstance(item, str):
         return {"entity": item, "value": ""}
     if not isinstance(item, dict) or not item:
-        raise DataError(f"cannot read the entity {_show(item)}", location,
-                        "write `- entity_name: value`, optionally with `role:` and `group:`")
+        raise DataError(
+            f"cannot read the entity {_show(item)}",
+            location,
+            "write `- entity_name: value`, optionally with `role:` and `group:`",
+        )
     data = _plain(item, location)
     if "entity" in data and set(data) <= _ENTITY_FIELDS:
         entity = {"entity": _text(data["entity"], location, "entity name")}
@@ -198,8 +220,11 @@ def _entity(item: Any, location: Location) -> dict:
     else:
         names = [key for key in data if key not in ("role", "group")]
         if len(names) != 1:
-            raise DataError(f"an entity item must name one entity, found {len(names)}", location,
-                            "write one `- entity_name: value` item per entity")
+            raise DataError(
+                f"an entity item must name one entity, found {len(names)}",
+                location,
+                "write one `- entity_name: value` item per entity",
+            )
         entity = {"entity": str(names[0])}
         if data[names[0]] is not None:
             entity["value"] = data[names[0]]
@@ -212,15 +237,21 @@ def _entity(item: Any, location: Location) -> dict:
 def _or(node: dict, location: Location, file: str | Path | None) -> OrStep:
     seq = node["or"]
     if not isinstance(seq, list) or not seq:
-        raise DataError("`or:` must be a list of alternatives", location,
-                        "list the alternatives under `or:` as `- intent: name` or `- slot_was_set:` steps")
+        raise DataError(
+            "`or:` must be a list of alternatives",
+            location,
+            "list the alternatives under `or:` as `- intent: name` or `- slot_was_set:` steps",
+        )
     alternatives = []
     for index, item in enumerate(seq):
         where = location_of(seq, index, file)
         step = _step(item, where, file) if isinstance(item, dict) else None
         if not isinstance(step, (UserStep, SlotStep)):
-            raise DataError("an `or:` alternative must be an intent or a `slot_was_set`", where,
-                            "write `- intent: name` or `- slot_was_set:` under `or:`")
+            raise DataError(
+                "an `or:` alternative must be an intent or a `slot_was_set`",
+                where,
+                "write `- intent: name` or `- slot_was_set:` under `or:`",
+            )
         alternatives.append(step)
     return OrStep(alternatives, location=location)
 
@@ -251,8 +282,11 @@ _BY_NAME = object()  # marks a slot written by name only
 def _slot_items(node: dict, location: Location, file: str | Path | None, names_allowed: bool) -> list:
     seq = node["slot_was_set"]
     if not isinstance(seq, list):
-        raise DataError("`slot_was_set:` must be a list", location_of(node, "slot_was_set", file),
-                        "write `- slot_name: value` lines under `slot_was_set:`")
+        raise DataError(
+            "`slot_was_set:` must be a list",
+            location_of(node, "slot_was_set", file),
+            "write `- slot_name: value` lines under `slot_was_set:`",
+        )
     items: list[tuple[str, Any]] = []
     for index, item in enumerate(seq):
         where = location_of(seq, index, file)
@@ -261,8 +295,11 @@ def _slot_items(node: dict, location: Location, file: str | Path | None, names_a
         elif isinstance(item, str) and names_allowed:
             items.append((item, _BY_NAME))
         else:
-            raise DataError(f"cannot read the slot {_show(item)}", where,
-                            "write `- slot_name: value`" + (" or `- slot_name`" if names_allowed else ""))
+            raise DataError(
+                f"cannot read the slot {_show(item)}",
+                where,
+                "write `- slot_name: value`" + (" or `- slot_name`" if names_allowed else ""),
+            )
     return items
 
 
@@ -277,16 +314,22 @@ def _text(value: Any, location: Location, what: str) -> str:
         return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    raise DataError(f"{what} must be text, found {_show(value)}", location,
-                    "write it as text (quote it if it looks like a number, true/false or null)")
+    raise DataError(
+        f"{what} must be text, found {_show(value)}",
+        location,
+        "write it as text (quote it if it looks like a number, true/false or null)",
+    )
 
 
 def _plain(value: Any, location: Location) -> Any:
     try:
         return to_plain(value)
     except RecursionError:
-        raise DataError("a value refers to itself (YAML anchor loop)", location,
-                        "remove the `*alias` that points into its own anchor") from None
+        raise DataError(
+            "a value refers to itself (YAML anchor loop)",
+            location,
+            "remove the `*alias` that points into its own anchor",
+        ) from None
 
 
 def _show(value: Any) -> str:
@@ -348,9 +391,9 @@ def _step_map(step: Step) -> CommentedMap | None:
             return CommentedMap(bot=step.bot_text)
         return CommentedMap(action=_form_name(step.name) if step.form else step.name)
     if isinstance(step, SlotStep):
-        return CommentedMap(slot_was_set=[
-            name if name in step.by_name else {name: value} for name, value in step.slots.items()
-        ])
+        return CommentedMap(
+            slot_was_set=[name if name in step.by_name else {name: value} for name, value in step.slots.items()]
+        )
     if isinstance(step, ActiveLoopStep):
         return CommentedMap(active_loop=step.name)
     if isinstance(step, CheckpointStep):
@@ -402,5 +445,8 @@ def load_stories(path: str | Path) -> list[Story]:
         return read_stories_md(read_text(path), path)
     if suffix in (".yml", ".yaml"):
         return read_stories_yaml(read_text(path), path)
-    raise DataError(f"not a story file: {path.name}", Location(path),
-                    "stories are `.md` (Rasa 1.x) or `.yml`/`.yaml` (Rasa 2.x/3.x) files")
+    raise DataError(
+        f"not a story file: {path.name}",
+        Location(path),
+        "stories are `.md` (Rasa 1.x) or `.yml`/`.yaml` (Rasa 2.x/3.x) files",
+    )

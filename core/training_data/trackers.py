@@ -135,7 +135,8 @@ class _Builder:
     def other_event(step: EventStep) -> Event:
         if step.event not in EVENT_TYPES:
             raise DataError(
-                f"unknown event '{step.event}' in a story", step.location,
+                f"unknown event '{step.event}' in a story",
+                step.location,
                 f"Known events: {', '.join(sorted(EVENT_TYPES))}.",
             )
         try:
@@ -151,7 +152,9 @@ class _Builder:
         result: list[list[Step]] = []
         for combination in product(*choices):
             if len(result) == MAX_PATHS_PER_STORY:
-                self.warnings.append(f"{what}: more than {MAX_PATHS_PER_STORY} `or` combinations; the rest are left out")
+                self.warnings.append(
+                    f"{what}: more than {MAX_PATHS_PER_STORY} `or` combinations; the rest are left out"
+                )
                 break
             result.append(list(combination))
         return result
@@ -225,8 +228,12 @@ class _Builder:
                     events = _with_final_listen(events)
                 trackers.append(
                     TrainingTracker(
-                        rule.name, events, is_rule=True, conversation_start=rule.conversation_start,
-                        wait_for_user_input=rule.wait_for_user_input, condition_length=condition_length,
+                        rule.name,
+                        events,
+                        is_rule=True,
+                        conversation_start=rule.conversation_start,
+                        wait_for_user_input=rule.wait_for_user_input,
+                        condition_length=condition_length,
                     )
                 )
         return trackers

@@ -6,6 +6,15 @@ from core.visualization.svg import render_html, render_svg
 from core.visualization.text import render_plain, render_text
 
 __all__ = [
-    "END", "START", "Step", "StoryGraph", "VisualizationServer", "conversation_graph", "render_html",
-    "render_plain", "render_svg", "render_text", "story_graph",
+    "END",
+    "START",
+    "Step",
+    "StoryGraph",
+    "VisualizationServer",
+    "conversation_graph",
+    "render_html",
+    "render_plain",
+    "render_svg",
+    "render_text",
+    "story_graph",
 ]

@@ -84,12 +84,18 @@ class StoryGraph:
         nodes = [{"id": n, **data} for n, data in self.graph.nodes(data=True)]
         edges = [{"source": u, "target": v, **self.edge_data(u, v)} for u, v in self.edge_pairs()]
         return {
-            "nodes": nodes, "edges": edges, "current_path": self.current_path, "predicted": self.predicted,
-            "divergence": self.divergence, "note": self.note, "stories": self.shown_stories,
+            "nodes": nodes,
+            "edges": edges,
+            "current_path": self.current_path,
+            "predicted": self.predicted,
+            "divergence": self.divergence,
+            "note": self.note,
+            "stories": self.shown_stories,
         }
 
 
 # -- steps ---------------------------------------------------------------------------------------
+
 
 def steps_of(events: Iterable[Event]) -> list[Step]:
     """User turns and actions in order; listening, session starts and state changes are not steps."""
@@ -138,6 +144,7 @@ def _distinct_stories(trackers: Iterable[TrainingTracker]) -> list[tuple[str, li
 
 
 # -- building ------------------------------------------------------------------------------------
+
 
 class _Builder:
     def __init__(self, domain: Domain | None, max_history: int):
@@ -205,7 +212,8 @@ def _predicted_node(builder: _Builder, conversation: list[Step], matched: int, s
 
 
 def story_graph(
-    training_trackers: Iterable[TrainingTracker], domain: Domain | None = None,
+    training_trackers: Iterable[TrainingTracker],
+    domain: Domain | None = None,
     max_history: int = DEFAULT_MAX_HISTORY,
 ) -> StoryGraph:
     """Every training story in one graph (what `botcoach visualize` draws)."""
@@ -234,8 +242,10 @@ def conversation_graph(
     """
     conversation = conversation_steps(tracker_events)
     ranked = sorted(
-        ((common_prefix(conversation, steps), order, name, steps)
-         for order, (name, steps) in enumerate(_distinct_stories(training_trackers))),
+        (
+            (common_prefix(conversation, steps), order, name, steps)
+            for order, (name, steps) in enumerate(_distinct_stories(training_trackers))
+        ),
         key=lambda item: (-item[0], item[1]),
     )
     if conversation:  # a story that does not even begin like the conversation is not similar

@@ -219,7 +219,11 @@ def layered_layout(
         below = y[u] + half[u] + layer_gap / 2 - 6 + shift
         above = y[v] - half[v] - layer_gap / 2 + 6 - shift
         routes[(u, v)] = [
-            (x[u], y[u] + half[u]), (x[u], below), (side, below), (side, above), (x[v], above),
+            (x[u], y[u] + half[u]),
+            (x[u], below),
+            (side, below),
+            (side, above),
+            (x[v], above),
             (x[v], y[v] - half[v]),
         ]
     real_layers = [[n for n in layer if not isinstance(n, _Dummy)] for layer in layers]

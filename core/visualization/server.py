@@ -126,8 +126,10 @@ class VisualizationServer:
 
     def _explain(self, error: OSError) -> str:
         if error.errno == errno.EADDRINUSE:
-            return (f"port {self.port} on {self.host} is already in use, so the conversation graph is not "
-                    f"served; pick another one with --port, or use --skip-visualization")
+            return (
+                f"port {self.port} on {self.host} is already in use, so the conversation graph is not "
+                f"served; pick another one with --port, or use --skip-visualization"
+            )
         return f"cannot serve the conversation graph on {self.host}:{self.port}: {error.strerror or error}"
 
     @web.middleware

@@ -44,4 +44,3 @@ def _validate(args: argparse.Namespace) -> int:
     if errors or (args.fail_on_warnings and warnings):
         return 1
     return 0
-

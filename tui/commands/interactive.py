@@ -60,14 +60,21 @@ def find_or_train_model(args: argparse.Namespace, progress: Progress | None = No
 
     if progress is not None:
         progress(f"no model in {model}: training one first…")
-    project = load_project(getattr(args, "config", None) or "config.yml", getattr(args, "domain", None) or "domain.yml",
-                           list(getattr(args, "data", None) or ["data"]))
+    project = load_project(
+        getattr(args, "config", None) or "config.yml",
+        getattr(args, "domain", None) or "domain.yml",
+        list(getattr(args, "data", None) or ["data"]),
+    )
     observer = ProgressLines(progress) if progress is not None else None
     return train(project, parts_to_train(project, None), model, observer=observer).path
 
 
-def build_session(args: argparse.Namespace, action_url: str | None = None, journal_dir: str | Path = ".botcoach",
-                  progress: Progress | None = None):
+def build_session(
+    args: argparse.Namespace,
+    action_url: str | None = None,
+    journal_dir: str | Path = ".botcoach",
+    progress: Progress | None = None,
+):
     """The whole startup that may be slow (torch, the model): it runs in the app's worker."""
     from core.runtime.agent import Agent
     from core.runtime.endpoints import EndpointConfig
@@ -104,8 +111,10 @@ def action_server_problem(session) -> str | None:
     endpoint = session.agent.registry.action_endpoint
     if endpoint is None:
         if session.domain.custom_actions:
-            return ("no action server is configured, so custom actions cannot run "
-                    "(add action_endpoint to endpoints.yml or pass --actions)")
+            return (
+                "no action server is configured, so custom actions cannot run "
+                "(add action_endpoint to endpoints.yml or pass --actions)"
+            )
         return None
     base = endpoint.url.rsplit("/webhook", 1)[0] if endpoint.url.endswith("/webhook") else endpoint.url
     try:

@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     model = None if subcommand == "nlu" and cross else load_model(getattr(args, "model", None) or "models")
     if subcommand in (None, "core") and model is not None:
-        evaluation = _test_core(model, getattr(args, "stories", None) or "tests", required=subcommand == "core",
-                                err=err, quiet=quiet)
+        evaluation = _test_core(
+            model, getattr(args, "stories", None) or "tests", required=subcommand == "core", err=err, quiet=quiet
+        )
         if evaluation is not None:
             written += failed_stories.write(evaluation, out_dir)
             _print_core(out, evaluation)
@@ -61,8 +62,10 @@ def run(args: argparse.Namespace) -> int:
 def _test_core(model: TrainedModel, stories_path: str, required: bool, err: Console, quiet: bool):
     if model.ensemble is None or model.domain is None:
         if required:
-            raise ModelError(f"{model.path}: the model has no dialogue part to test",
-                             hint="train it with stories and a domain (`botcoach train`)")
+            raise ModelError(
+                f"{model.path}: the model has no dialogue part to test",
+                hint="train it with stories and a domain (`botcoach train`)",
+            )
         return None
     if not Path(stories_path).exists() and not required:
         if not quiet:
@@ -70,23 +73,27 @@ def _test_core(model: TrainedModel, stories_path: str, required: bool, err: Cons
         return None
     stories = load_test_stories([stories_path])
     if not stories:
-        raise DataError(f"no test stories found in {stories_path}",
-                        hint="pass them with --stories, e.g. tests/test_stories.yml")
+        raise DataError(
+            f"no test stories found in {stories_path}", hint="pass them with --stories, e.g. tests/test_stories.yml"
+        )
     return evaluate_stories(stories, model.domain, model.ensemble, model.interpreter)
 
 
 def _test_nlu(model: TrainedModel, nlu_path: str) -> NLUEvaluation:
     if model.interpreter is None:
-        raise ModelError(f"{model.path}: the model has no NLU part to test",
-                         hint="train it with NLU data (`botcoach train`), or use --cross-validation")
+        raise ModelError(
+            f"{model.path}: the model has no NLU part to test",
+            hint="train it with NLU data (`botcoach train`), or use --cross-validation",
+        )
     data = nlu_eval.load_test_nlu([nlu_path])
     if not data.examples:
         raise DataError(f"no NLU examples found in {nlu_path}", hint="pass the NLU data with --nlu, e.g. data/nlu.yml")
     return nlu_eval.evaluate(model.interpreter, data.examples)
 
 
-def _cross_validate(config: BotcoachConfig, folds: int | None, nlu_path: str, err: Console,
-                    quiet: bool) -> CrossValidation:
+def _cross_validate(
+    config: BotcoachConfig, folds: int | None, nlu_path: str, err: Console, quiet: bool
+) -> CrossValidation:
     data = nlu_eval.load_test_nlu([nlu_path])
     if not data.examples:
         raise DataError(f"no NLU examples found in {nlu_path}", hint="pass the NLU data with --nlu, e.g. data/nlu.yml")
@@ -101,6 +108,7 @@ def _cross_validate(config: BotcoachConfig, folds: int | None, nlu_path: str, er
 
 # ---- summaries ----------------------------------------------------------------------------------
 
+
 def _percent(value: float) -> str:
     return f"{value:.1%}"
 
@@ -114,10 +122,15 @@ def _print_core(console: Console, evaluation: StoryEvaluation) -> None:
         table.add_column(column, justify=justify)
     report = evaluation.report()
     weighted_f1 = (report.get("weighted avg") or {}).get("f1-score", 0.0)
-    table.add_row("conversations", f"{stories - len(evaluation.failed)} / {stories}",
-                  _percent(evaluation.conversation_accuracy), "")
-    table.add_row("actions", f"{correct_actions} / {len(actions)}", _percent(evaluation.action_accuracy),
-                  f"{weighted_f1:.3f}")
+    table.add_row(
+        "conversations",
+        f"{stories - len(evaluation.failed)} / {stories}",
+        _percent(evaluation.conversation_accuracy),
+        "",
+    )
+    table.add_row(
+        "actions", f"{correct_actions} / {len(actions)}", _percent(evaluation.action_accuracy), f"{weighted_f1:.3f}"
+    )
     intents = [pair for story in evaluation.stories for pair in story.intents]
     if intents:
         right = sum(t == p for t, p in intents)
@@ -145,9 +158,10 @@ def _print_nlu(console: Console, evaluation: NLUEvaluation) -> None:
     console.print(table)
     errors = evaluation.intent_errors
     if errors:
-        console.print(f"{len(errors)} intent error(s), e.g. "
-                      + "; ".join(f"'{escape(e.text)}': {escape(e.target)} -> {escape(str(e.prediction))}"
-                                  for e in errors[:3]))
+        console.print(
+            f"{len(errors)} intent error(s), e.g. "
+            + "; ".join(f"'{escape(e.text)}': {escape(e.target)} -> {escape(str(e.prediction))}" for e in errors[:3])
+        )
 
 
 def _print_cross_validation(console: Console, result: CrossValidation) -> None:
@@ -160,6 +174,10 @@ def _print_cross_validation(console: Console, result: CrossValidation) -> None:
     for name, train, test in parts:
         train_summary, test_summary = train.summary(), test.summary()
         for index, metric in enumerate(train_summary):
-            table.add_row(name if index == 0 else "", metric, "{:.3f} ({:.3f})".format(*train_summary[metric]),
-                          "{:.3f} ({:.3f})".format(*test_summary[metric]))
+            table.add_row(
+                name if index == 0 else "",
+                metric,
+                "{:.3f} ({:.3f})".format(*train_summary[metric]),
+                "{:.3f} ({:.3f})".format(*test_summary[metric]),
+            )
     console.print(table)

@@ -17,8 +17,13 @@ class ProgressObserver(TrainingObserver):
 
     def __init__(self, console: Console):
         self.progress = Progress(
-            TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
-            TextColumn("{task.fields[loss]}", style="cyan"), TimeElapsedColumn(), console=console,
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("epochs"),
+            TextColumn("{task.fields[loss]}", style="cyan"),
+            TimeElapsedColumn(),
+            console=console,
         )
         self.tasks: dict[str, TaskID] = {}
         self.counts: dict[str, tuple[int, int]] = {}  # name -> (epochs done, epochs planned)
@@ -57,15 +62,20 @@ def run(args: argparse.Namespace) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     subcommand = getattr(args, "subcommand", None)
-    project = load_project(getattr(args, "config", "config.yml"), getattr(args, "domain", "domain.yml"),
-                           list(getattr(args, "data", None) or ["data"]), subcommand)
+    project = load_project(
+        getattr(args, "config", "config.yml"),
+        getattr(args, "domain", "domain.yml"),
+        list(getattr(args, "data", None) or ["data"]),
+        subcommand,
+    )
     parts = parts_to_train(project, subcommand)
     if not quiet:
         _print_config_messages(err, project)
         if subcommand is None and parts != ("nlu", "core"):
             missing = "stories" if parts == ("nlu",) else "NLU data"
-            err.print(f"[dim]No {missing} found: training the {'NLU' if parts == ('nlu',) else 'dialogue'} "
-                      "model only.[/dim]")
+            err.print(
+                f"[dim]No {missing} found: training the {'NLU' if parts == ('nlu',) else 'dialogue'} model only.[/dim]"
+            )
     kwargs = dict(fixed_name=getattr(args, "fixed_model_name", None), force=bool(getattr(args, "force", False)))
     output = getattr(args, "out", None) or "models"
     observer = None if quiet else ProgressObserver(err)

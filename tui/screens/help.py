@@ -22,8 +22,14 @@ HOTKEYS = [
     ("botcoach.help", "this help"),
     ("botcoach.menu", "menu (never quits without asking)"),
 ]
-QUESTION_KEYS = ["question.yes", "question.enter", "question.no", "question.entities", "question.new_action",
-                 "botcoach.buttons"]
+QUESTION_KEYS = [
+    "question.yes",
+    "question.enter",
+    "question.no",
+    "question.entities",
+    "question.new_action",
+    "botcoach.buttons",
+]
 
 
 def help_text(key: Callable[[str], str]) -> str:
@@ -32,11 +38,11 @@ def help_text(key: Callable[[str], str]) -> str:
     lines = [
         "botcoach interactive: teach the bot by talking to it.",
         "",
-        "Next user input  type what the user says, or /greet{\"name\": \"Ann\"}",
+        'Next user input  type what the user says, or /greet{"name": "Ann"}',
         f"                 {key('botcoach.buttons')} chooses a button of the bot's last message",
         f"NLU question     {yes} correct · {no} pick the intent (or create one)",
         f"                 {key('question.entities')} fix entities: [Berlin](city) or",
-        "                 [Berlin]{\"entity\": \"city\", \"role\": \"to\"}",
+        '                 [Berlin]{"entity": "city", "role": "to"}',
         f"Action question  {yes} run it · {no} pick another (type to filter, ↑↓)",
         f"                 {key('question.new_action')} create a new action (utter_… asks for its text)",
         f"Form validation  {yes} validate the input · {no} do not",
@@ -44,9 +50,12 @@ def help_text(key: Callable[[str], str]) -> str:
     ]
     width = max(len(key(binding_id)) for binding_id, _ in HOTKEYS) + 2
     lines += [f"{key(binding_id):<{width}}{what}" for binding_id, what in HOTKEYS]
-    lines += ["", "Change keys in .botcoach/keymap.yml (this project) or in",
-              "~/.config/botcoach/keymap.yml, one `binding_id: key` a line,",
-              "e.g. `botcoach.undo: ctrl+u`. The ids and their keys now:"]
+    lines += [
+        "",
+        "Change keys in .botcoach/keymap.yml (this project) or in",
+        "~/.config/botcoach/keymap.yml, one `binding_id: key` a line,",
+        "e.g. `botcoach.undo: ctrl+u`. The ids and their keys now:",
+    ]
     ids = [binding_id for binding_id, _ in HOTKEYS] + QUESTION_KEYS
     width = max(len(binding_id) for binding_id in ids) + 2
     lines += [f"  {binding_id:<{width}}{key(binding_id)}" for binding_id in ids]

@@ -23,8 +23,9 @@ class PickScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
 
-    def __init__(self, title: str, entries: list[Entry],
-                 help_text: str = "↑↓ move · type to filter · Enter choose · Esc cancel") -> None:
+    def __init__(
+        self, title: str, entries: list[Entry], help_text: str = "↑↓ move · type to filter · Enter choose · Esc cancel"
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.entries = entries

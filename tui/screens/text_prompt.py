@@ -24,8 +24,13 @@ class TextPromptScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, value: str = "", validate: Validator | None = None,
-                 help_text: str = "Enter accept · Esc cancel") -> None:
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        validate: Validator | None = None,
+        help_text: str = "Enter accept · Esc cancel",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.value = value

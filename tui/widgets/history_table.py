@@ -54,9 +54,9 @@ def history_rows(events: list[Event]) -> list[tuple[str, str, str]]:
                 if isinstance(button, dict):
                     bot.append(f"  [{button.get('title')}] {button.get('payload', '')}")
         elif isinstance(event, SlotSet):
-            bot.append(f"slot{{\"{event.name}\": {json.dumps(event.value, default=str)[:40]}}}")
+            bot.append(f'slot{{"{event.name}": {json.dumps(event.value, default=str)[:40]}}}')
         elif isinstance(event, ActiveLoop):
-            bot.append(f"active_loop{{\"name\": {json.dumps(event.name)}}}")
+            bot.append(f'active_loop{{"name": {json.dumps(event.name)}}}')
     flush()
     return rows
 

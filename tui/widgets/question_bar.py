@@ -69,8 +69,11 @@ class QuestionBar(Vertical, can_focus=True):
             return True
         if self.kind == "user_input":
             return False
-        allowed = {"nlu": {"yes", "no", "entities"}, "action": {"yes", "no", "new_action"},
-                   "validate": {"yes", "no"}}.get(self.kind, set())
+        allowed = {
+            "nlu": {"yes", "no", "entities"},
+            "action": {"yes", "no", "new_action"},
+            "validate": {"yes", "no"},
+        }.get(self.kind, set())
         return parameters[0] in allowed
 
     def action_answer(self, answer: str) -> None:

@@ -100,7 +100,9 @@ class RankedList(Vertical):
         options = self.options
         options.clear_options()
         shown = [e for e in self._entries if e.always or all(w in e.label.lower() for w in words)]
-        width = options.scrollable_content_region.width - options.get_component_styles("option-list--option").padding.width
+        width = (
+            options.scrollable_content_region.width - options.get_component_styles("option-list--option").padding.width
+        )
         options.add_options([Option(fit(e.label, width), id=e.id) for e in shown])
         if shown:
             ids = [e.id for e in shown]

@@ -15,5 +15,4 @@ class TooSmallNotice(Static):
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(f"The terminal is too small.\nPlease make it at least {MIN_WIDTH}x{MIN_HEIGHT}.",
-                         **kwargs)
+        super().__init__(f"The terminal is too small.\nPlease make it at least {MIN_WIDTH}x{MIN_HEIGHT}.", **kwargs)

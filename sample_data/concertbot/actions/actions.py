@@ -38,9 +38,7 @@ class ActionSearchConcerts(Action):
     def name(self) -> Text:
         return "action_search_concerts"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         artists = ", ".join(concert["artist"] for concert in UPCOMING_CONCERTS)
         dispatcher.utter_message(text=f"Coming up soon: {artists}.")
         return [SlotSet("concerts", UPCOMING_CONCERTS)]
@@ -50,9 +48,7 @@ class ActionSearchVenues(Action):
     def name(self) -> Text:
         return "action_search_venues"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         names = ", ".join(venue["name"] for venue in LOCAL_VENUES)
         dispatcher.utter_message(text=f"Venues with live music near you: {names}.")
         return [SlotSet("venues", LOCAL_VENUES)]
@@ -62,9 +58,7 @@ class ActionShowConcertReviews(Action):
     def name(self) -> Text:
         return "action_show_concert_reviews"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         concerts = tracker.get_slot("concerts") or []
         if not concerts:
             dispatcher.utter_message(text="Ask me to find concerts first, then I can compare them.")
@@ -77,9 +71,7 @@ class ActionShowVenueReviews(Action):
     def name(self) -> Text:
         return "action_show_venue_reviews"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         venues = tracker.get_slot("venues") or []
         if not venues:
             dispatcher.utter_message(text="Ask me to find venues first, then I can compare them.")

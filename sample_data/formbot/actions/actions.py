@@ -14,13 +14,35 @@ from core.sdk.types import DomainDict
 
 # The cuisines the (pretend) booking system knows; synonyms like "sushi" arrive already mapped.
 KNOWN_CUISINES = {
-    "italian", "chinese", "thai", "indian", "mexican", "japanese", "greek",
-    "french", "vietnamese", "lebanese", "spanish", "korean", "ethiopian", "turkish",
+    "italian",
+    "chinese",
+    "thai",
+    "indian",
+    "mexican",
+    "japanese",
+    "greek",
+    "french",
+    "vietnamese",
+    "lebanese",
+    "spanish",
+    "korean",
+    "ethiopian",
+    "turkish",
 }
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
 }
 
 OUTDOOR_WORDS = ("outside", "outdoor", "terrace", "garden", "patio")
@@ -92,8 +114,6 @@ class ActionCancelBooking(Action):
     def name(self) -> Text:
         return "action_cancel_booking"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_booking_cancelled")
         return [AllSlotsReset()]
