@@ -15,9 +15,10 @@ An empty or commented-out `pipeline:`/`policies:` means "the defaults", as in Ra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.errors import DataError, Location
 from core.yamlio import load_yaml, location_of, read_text, to_plain
@@ -185,7 +186,7 @@ class _Reader:
         elif kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-        if ok and low is not None and value < low or ok and high is not None and value > high:
+        if (ok and low is not None and value < low) or (ok and high is not None and value > high):
             ok = False
         if not ok:
             bounds = f" between {low} and {high}" if high is not None else (f" >= {low}" if low is not None else "")
@@ -474,18 +475,18 @@ class _Reader:
 
 Handler = Callable[[_Reader, str, dict, Location], None]
 NLU_HANDLERS: dict[str, Handler] = {  # later keys override: specific handlers win
-    **{name: _Reader.nothing for name in PRETRAINED | SILENT | REPLACED_CLASSIFIERS},
-    **{
-        name: _Reader.tokenizer
-        for name in (
+    **dict.fromkeys(PRETRAINED | SILENT | REPLACED_CLASSIFIERS, _Reader.nothing),
+    **dict.fromkeys(
+        (
             "WhitespaceTokenizer",
             "SpacyTokenizer",
             "MitieTokenizer",
             "JiebaTokenizer",
             "ConveRTTokenizer",
             "LanguageModelTokenizer",
-        )
-    },
+        ),
+        _Reader.tokenizer,
+    ),
     "RegexFeaturizer": _Reader.regex_featurizer,
     "RegexEntityExtractor": _Reader.regex_extractor,
     "CountVectorsFeaturizer": _Reader.count_vectors,

@@ -8,7 +8,7 @@ and no ensemble; a core-only model has no interpreter.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ def model_contents(model: TrainedModel, components: dict[str, ComponentState] | 
             components.update(core_components(model.ensemble))
     metadata = {
         "botcoach_version": botcoach_version(),
-        "created": model.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": model.created or datetime.now(UTC).isoformat(timespec="seconds"),
         "fingerprint": model.fingerprint.to_dict(),
         "parts": model.parts,
         "language": model.config.language,

@@ -325,7 +325,7 @@ def _read_tensors(archive: Path, target: Path, member: str) -> dict[str, Any]:
         raise _broken(archive, f"{member} is missing")
     try:
         tensors = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, ...: all mean "refused"
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ...: all mean "refused"
         raise ModelError(
             f"{archive}: refused to load {member}: it is not a plain file of tensors ({type(exc).__name__})",
             hint=f"the archive was tampered with or damaged; delete it and {TRAIN_HINT}",

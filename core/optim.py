@@ -12,7 +12,7 @@ with torch's SparseAdam, in five index kernels instead of SparseAdam's sparse-te
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 

@@ -9,8 +9,9 @@ a new session resets everything (the session-start action sets carried-over slot
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from core.errors import DataError
 from core.events import (
@@ -30,9 +31,9 @@ from core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceFeaturization,
     UserUtteranceReverted,
+    UserUttered,
     events_from_dicts,
 )
 

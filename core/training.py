@@ -21,8 +21,8 @@ from core.domain import Domain, load_domain
 from core.errors import DataError, ModelError
 from core.fingerprint import Fingerprint, project_fingerprint
 from core.model import (
-    NLU_COMPONENT,
     CORE_COMPONENT,
+    NLU_COMPONENT,
     TrainedModel,
     core_components,
     ensemble_from_component,

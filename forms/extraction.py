@@ -9,7 +9,8 @@ global and the form-aware extraction can never disagree. `FormAwareExtractSlots`
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from core.domain import REQUESTED_SLOT, Domain
 from core.events import Event, SlotSet, UserUttered

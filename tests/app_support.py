@@ -7,21 +7,21 @@ import argparse
 import functools
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
+from tests.conftest import SAMPLES
 from tui.app import InteractiveApp, Startup
 from tui.commands.interactive import action_server_problem, build_session
 from tui.export import default_paths
-from tests.conftest import SAMPLES
 
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
 EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10)}  # (NLU, TED): enough for these tests
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained_model(bot: str) -> Path:
     from core.training import load_project, train, with_epochs
 
@@ -33,7 +33,7 @@ def trained_model(bot: str) -> Path:
     return train(project, ("nlu", "core"), out, force=True).path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def served_actions(bot: str) -> str:
     from tui.background_actions import BackgroundActionServer
 

@@ -101,7 +101,7 @@ async def test_rasa_3_6_request_is_answered_in_rasa_sdk_shape(client, search_act
     assert body["events"] == [{"event": "slot", "timestamp": None, "name": "results", "value": ["Thai Palace"]}]
     assert len(body["responses"]) == 3
     for message in body["responses"]:
-        assert MESSAGE_KEYS <= set(message)
+        assert set(message) >= MESSAGE_KEYS
     text, templated, rich = body["responses"]
     assert text["text"] == "Looking for thai food" and text["buttons"] == [] and text["custom"] == {}
     assert templated["template"] == templated["response"] == "utter_greet"

@@ -8,13 +8,13 @@ import importlib.util
 import pytest
 
 from core.events import ActionExecuted
+from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle, user_intents
+from tests.app_support import make_app
+from tui.keymap import load_keymap
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.menu import MenuScreen
 from tui.screens.text_prompt import TextPromptScreen
-from tui.keymap import load_keymap
 from tui.session import ACTION, NLU, USER_INPUT, executed
-from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle, user_intents
-from tests.app_support import make_app
 
 pytestmark = pytest.mark.timeout(120)
 HAS_STORY_EXPORT = importlib.util.find_spec("core.story_export") is not None

@@ -11,11 +11,11 @@ import urllib.request
 import pytest
 
 from forms.validation_question import NO_VALIDATION_WARNING
+from tests.app_pilot import SIZE, answer, confirm_until_listen, run_action, say, settle, user_intents
+from tests.app_support import make_app
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.message import MessageScreen
 from tui.session import USER_INPUT, VALIDATE, executed
-from tests.app_pilot import SIZE, answer, confirm_until_listen, run_action, say, settle, user_intents
-from tests.app_support import make_app
 
 pytestmark = pytest.mark.timeout(150)
 QUESTION = "Should 'restaurant_form' validate user input to fill the slot 'outdoor_seating'? (Y/n)"

@@ -12,11 +12,10 @@ from core.errors import ExportError
 from core.training_data.nlu_md import read_nlu_md
 from core.training_data.nlu_model import Example, load_nlu
 from core.training_data.nlu_yaml import read_nlu_yaml
+from tests.conftest import COMPAT
 from tui.export import export_nlu_to
 from tui.nlu_append import with_examples
 from tui.session import Teachings
-from tests.conftest import COMPAT
-
 
 COMMENTED_YAML = dedent("""\
     # Shop bot NLU data, kept by hand.

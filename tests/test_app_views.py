@@ -15,14 +15,14 @@ import pytest
 from rich.cells import cell_len
 
 from core.events import ActionExecuted, BotUttered, UserUttered
+from tests.app_pilot import SIZE, answer, say, settle
+from tests.app_snapshot import check_snapshot
+from tests.app_support import SAMPLES, make_app
 from tui.app import InteractiveApp, Startup
 from tui.commands.interactive import build_session
 from tui.export import ExportPaths
 from tui.session import ACTION, USER_INPUT
 from tui.widgets.ranked_list import RankedList, fit
-from tests.app_pilot import SIZE, answer, say, settle
-from tests.app_support import SAMPLES, make_app
-from tests.app_snapshot import check_snapshot
 
 pytestmark = pytest.mark.timeout(150)
 

@@ -10,9 +10,9 @@ import types
 import pytest
 
 from core.errors import DataError, Location
+from tests.conftest import ROOT
 from tui import cli
 from tui.cli import build_parser, main
-from tests.conftest import ROOT
 
 
 @pytest.fixture(autouse=True)

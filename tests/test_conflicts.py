@@ -7,7 +7,7 @@ from core.policies.conflicts import find_story_conflicts
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import training_trackers
-from tests.conftest import ROOT, COMPAT
+from tests.conftest import COMPAT, ROOT
 
 DOMAIN = read_domain(
     """

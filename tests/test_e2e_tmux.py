@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from core.training_data.story_model import ActionStep, SlotStep, UserStep
 from core.training_data.stories_yaml import load_stories
+from core.training_data.story_model import ActionStep, SlotStep, UserStep
 from tests.conftest import ROOT
 
 BOTCOACH = ROOT / ".venv" / "bin" / "botcoach"

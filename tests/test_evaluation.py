@@ -24,7 +24,6 @@ from core.training_data.nlu_model import Example
 from core.training_data.stories_yaml import read_stories_yaml
 from tests.conftest import SAMPLES
 
-
 # ---- metrics ------------------------------------------------------------------------------------
 
 TARGETS = ["a", "a", "b", "c"]

@@ -1,7 +1,7 @@
 """Events: Rasa wire JSON in and out, equality, and clear errors for malformed dicts."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -187,7 +187,7 @@ def test_rasa_sdk_shapes_with_missing_and_null_keys_read_with_defaults():
 def test_reminder_date_is_a_datetime():
     event = event_from_dict(WIRE_EVENTS[23])
     assert isinstance(event, ReminderScheduled)
-    assert event.trigger_date_time == datetime(2024, 5, 1, 18, 30, tzinfo=timezone.utc)
+    assert event.trigger_date_time == datetime(2024, 5, 1, 18, 30, tzinfo=UTC)
     assert event.kill_on_user_message is False
 
 

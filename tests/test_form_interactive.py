@@ -26,8 +26,8 @@ from forms.validation_question import (
     follow_answer,
     needs_validation_question,
 )
+from tests.conftest import COMPAT, ROOT
 from tests.test_forms import formbot_server, run, say  # noqa: F401  (formbot_server is a fixture)
-from tests.conftest import ROOT, COMPAT
 
 FORMBOT = ROOT / "sample_data" / "formbot"
 

@@ -32,7 +32,7 @@ from forms.extraction import extract_slots
 from forms.loop import GAVE_UP_KEY
 from forms.registry import register_forms
 from forms.validation_question import apply_validation_answer, needs_validation_question
-from tests.conftest import ROOT, COMPAT
+from tests.conftest import COMPAT, ROOT
 
 FORMBOT = ROOT / "sample_data" / "formbot"
 

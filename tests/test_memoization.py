@@ -13,7 +13,7 @@ from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import TrainingTracker, training_trackers
-from tests.conftest import ROOT, COMPAT
+from tests.conftest import COMPAT, ROOT
 
 BOTS = [COMPAT / name for name in (
     "moodbot-1x", "moodbot-3x", "concertbot-1x", "concertbot-3x", "formbot-1x", "formbot-3x", "initial-project-3x",

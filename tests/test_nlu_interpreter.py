@@ -17,10 +17,10 @@ import torch
 
 from core.config import NLUConfig
 from core.nlu.featurizer import build_featurizer, collate
-from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, Interpreter
 from core.nlu.intent_classifier import SparseIntentClassifier, sparse_batch
-from core.nlu.nearest_examples import NEAREST_VOTE
+from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, Interpreter
 from core.nlu.model import JointNLU, NLUModelConfig
+from core.nlu.nearest_examples import NEAREST_VOTE
 from core.training import nlu_model_config
 from core.training_data.nlu_model import Example, NLUData, load_nlu
 from tests.conftest import COMPAT as RASA

@@ -15,7 +15,8 @@ import torch
 from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
 from core.nlu.model import NLUModelConfig
 from core.training_data.nlu_model import Example, NLUData, load_nlu
-from tests.conftest import SHARED, COMPAT as RASA
+from tests.conftest import COMPAT as RASA
+from tests.conftest import SHARED
 
 SNIPS = SHARED / "bench-data" / "snips"
 

@@ -23,8 +23,8 @@ from core.events import (
     Event,
     Restarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from core.runtime import Action, ActionRejected, Agent, EndpointConfig
 from core.runtime.remote import RemoteAction

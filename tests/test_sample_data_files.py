@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tests.conftest import SAMPLES
 
 BOTS = ["moodbot", "concertbot", "formbot"]
@@ -58,7 +59,7 @@ def domain_of(bot: str) -> dict[str, Any]:
         "slots": raw.get("slots") or {},
         "responses": raw.get("responses") or raw.get("templates") or {},
         "actions": set(names(raw.get("actions"))),
-        "forms": set((raw.get("forms") or {})),
+        "forms": set(raw.get("forms") or {}),
     }
 
 
@@ -274,7 +275,7 @@ def test_every_yaml_file_parses(bot: str) -> None:
     assert {"domain.yml", "config.yml", "endpoints.yml"} <= {path.name for path in files}
     for path in files:
         content = load(path)
-        assert content is None and path.name == "endpoints.yml" or isinstance(content, dict), path
+        assert (content is None and path.name == "endpoints.yml") or isinstance(content, dict), path
     assert (SAMPLES / bot / "README.md").read_text(encoding="utf-8").count("\n") == 3
 
 

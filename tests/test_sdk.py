@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from core.sdk import Action, ActionExecutionRejection, FormValidationAction, Tracker, ValidationAction
-from core.sdk import events
+from core.sdk import Action, ActionExecutionRejection, FormValidationAction, Tracker, ValidationAction, events
 from core.sdk.executor import ActionExecutor, CollectingDispatcher
 from core.sdk.forms import FormAction
 from tests.conftest import ROOT

@@ -8,9 +8,9 @@ import pytest
 
 from core.errors import DataError
 from core.events import UserUttered
+from tests.app_support import action_server_url, concertbot_model
 from tui.session import ACTION, NLU, USER_INPUT
 from tui.widgets.history_table import history_rows
-from tests.app_support import action_server_url, concertbot_model
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 
 from core.domain import read_domain
 from core.runtime import Agent
-from tui.commands import shell
 from tests.conftest import ROOT
+from tui.commands import shell
 
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 

@@ -10,11 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ISSUE_FORM_STORY, COMPAT
 from core.errors import DataError
 from core.training_data.stories_md import STORY_EVENT_NAMES, read_stories_md, write_stories_md
 from core.training_data.stories_yaml import load_stories, read_stories_yaml, write_stories_yaml
-from tests.test_stories_md import markdown_story_files
 from core.training_data.story_model import (
     ActionStep,
     ActiveLoopStep,
@@ -25,6 +23,8 @@ from core.training_data.story_model import (
     Story,
     UserStep,
 )
+from tests.conftest import COMPAT, ISSUE_FORM_STORY
+from tests.test_stories_md import markdown_story_files
 
 _STORY_KEYS = re.compile(r"^(stories|rules)\s*:", re.MULTILINE)
 MD_FILES = markdown_story_files()

@@ -8,7 +8,6 @@ from textwrap import dedent
 
 import pytest
 
-from tests.conftest import ISSUE_FORM_STORY
 from core.domain import read_domain
 from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, LoopInterrupted, SlotSet, UserUttered
 from core.runtime import Agent, EndpointConfig
@@ -18,8 +17,8 @@ from core.tracker import DialogueStateTracker
 from core.training_data.stories_md import read_stories_md, write_stories_md
 from core.training_data.stories_yaml import read_stories_yaml, write_stories_yaml
 from forms.registry import register_forms
+from tests.conftest import ISSUE_FORM_STORY
 from tests.test_forms import serving
-
 
 DOMAIN_1X = read_domain(
     dedent("""\

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import torch
@@ -25,7 +25,6 @@ from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
 from tests.conftest import COMPAT, SAMPLES
-
 
 BOTS = {
     **{name: SAMPLES / name for name in ("moodbot", "concertbot", "formbot")},
@@ -44,7 +43,7 @@ BOTS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def bot(name: str) -> tuple[Domain, list[TrainingTracker]]:
     path = BOTS[name]
     domain = load_domain(path / "domain.yml")
@@ -52,7 +51,7 @@ def bot(name: str) -> tuple[Domain, list[TrainingTracker]]:
     return domain, training_trackers(stories, domain, augmentation_factor=20, seed=42)
 
 
-@lru_cache(maxsize=None)
+@cache
 def trained(name: str) -> TEDPolicy:
     domain, trackers = bot(name)
     policy = TEDPolicy(TEDConfig())

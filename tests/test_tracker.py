@@ -25,8 +25,8 @@ from core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
     event_from_dict,
 )
 from core.tracker import DialogueStateTracker

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from core import training
 from core.errors import DataError
 from core.events import ActionExecuted
 from core.model import TrainedModel, load_model
 from core.model_archive import read_archive, read_metadata
 from core.tracker import DialogueStateTracker
-from core import training
 from core.training import Project, load_project, parts_to_train, train, with_epochs
 from core.training_data.trackers import training_trackers
 from tests.conftest import COMPAT, SAMPLES

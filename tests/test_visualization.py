@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import load_domain
-from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered, UserUtteranceReverted
+from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtteranceReverted, UserUttered
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
 from core.visualization import (

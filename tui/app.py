@@ -10,9 +10,9 @@ step, for the browser page and the graph pane.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand

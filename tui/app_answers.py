@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from core.errors import ActionServerError, BotcoachError
 from core.training_data.markup import to_markup
 from tui.screens.action_error import ActionErrorScreen
-from tui.widgets.status_line import StatusLine
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
 from tui.screens.text_prompt import TextPromptScreen
 from tui.session import ACTION, NLU, USER_INPUT, VALIDATE, Question, Session
 from tui.widgets.question_bar import QuestionBar
 from tui.widgets.ranked_list import RankedList
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import InteractiveApp

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from core.errors import BotcoachError
 

@@ -8,8 +8,8 @@ by commas, e.g. `botcoach.undo: ctrl+u,f9`). A broken file is a notice, never a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textual.binding import Binding
 

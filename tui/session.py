@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.domain import Intent
 from core.errors import DataError
@@ -86,7 +87,7 @@ class Session:
         self.model_label = ""
         # The project's stories, for the form validation contradiction warning and the graph:
         # read (in a worker) on first use, and again after an export wrote new ones.
-        self.load_training_stories: Callable[[], list] = lambda: []
+        self.load_training_stories: Callable[[], list] = list
         self._training_stories: list | None = None
         self._training_trackers: list | None = None
         self.exported: dict[str, int] = {}  # conversation id -> events already exported

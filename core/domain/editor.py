@@ -8,8 +8,9 @@ failed change leaves the editor, and the file, as they were.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 

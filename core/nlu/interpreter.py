@@ -22,8 +22,8 @@ from typing import Any
 import torch
 
 from core.nlu.featurizer import (
-    EntityLabel,
     Encoded,
+    EntityLabel,
     bio_tags,
     build_featurizer,
     collate,

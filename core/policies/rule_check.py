@@ -9,7 +9,8 @@ predicts something other than what the rule or story does next, naming the rules
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from core.domain import RULE_SNIPPET_ACTION, Domain
 from core.errors import DataError

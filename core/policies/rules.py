@@ -18,8 +18,9 @@ core fallback action gets `core_fallback_threshold`, so the ensemble can fall ba
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from core.config import PolicyConfig
 from core.domain import Domain

@@ -20,8 +20,9 @@ position k is therefore predicted from `states[:k]`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from core.domain import Domain, Slot
 from core.events import ActionExecuted, AllSlotsReset, Event, SlotSet, UserUttered

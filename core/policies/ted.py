@@ -19,8 +19,9 @@ Everything runs on one torch thread, seeded: the same data and seed give the sam
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import torch
 

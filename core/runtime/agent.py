@@ -33,8 +33,8 @@ from core.events import (
     ActionReverted,
     BotUttered,
     Event,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.runtime.actions import ActionContext, ActionRegistry, ActionRejected

@@ -9,7 +9,7 @@ suggested intent, "No" sends `/out_of_scope`; a message that is neither `nlu_fal
 
 from __future__ import annotations
 
-from core.events import ActionExecuted, ActiveLoop, BotUttered, Event, UserUttered, UserUtteranceReverted
+from core.events import ActionExecuted, ActiveLoop, BotUttered, Event, UserUtteranceReverted, UserUttered
 from core.runtime.actions import Action, ActionContext, DefaultFallbackAction
 from core.runtime.responses import UTTER_ACTION_KEY, bot_uttered
 from core.tracker import ACTION_LISTEN, DialogueStateTracker

@@ -9,7 +9,6 @@ call can fail becomes an `ActionServerError` that says what happened and what to
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -53,7 +52,7 @@ class RemoteAction(Action):
                 async with session.post(url, json=request, params=self.endpoint.params) as response:
                     text = await response.text(errors="replace")
                     status = response.status
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ActionServerError(
                 f"the action server at {url} did not answer '{self.name}' within {self.endpoint.timeout:g} s",
                 hint="make the action faster, or raise `timeout:` under action_endpoint in endpoints.yml",

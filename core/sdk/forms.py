@@ -18,7 +18,7 @@ from .types import DomainDict, EventDict
 if TYPE_CHECKING:
     from .executor import CollectingDispatcher
 
-__all__ = ["FormAction", "FormValidationAction", "ValidationAction", "REQUESTED_SLOT"]
+__all__ = ["REQUESTED_SLOT", "FormAction", "FormValidationAction", "ValidationAction"]
 
 logger = logging.getLogger(__name__)
 

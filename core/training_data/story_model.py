@@ -89,7 +89,7 @@ class CheckpointStep:
 class OrStep:
     """Alternatives at one position: `* a OR b` in Markdown, `or:` in YAML."""
 
-    alternatives: list[Union[UserStep, SlotStep]] = field(default_factory=list)
+    alternatives: list[UserStep | SlotStep] = field(default_factory=list)
     location: Location | None = field(default=None, compare=False, repr=False)
 
 

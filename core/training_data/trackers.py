@@ -15,9 +15,10 @@ policy only.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any, Iterable
+from typing import Any
 
 from core.domain import Domain
 from core.errors import DataError

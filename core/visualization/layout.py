@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Collection, Hashable, Mapping
 
 import networkx as nx
 

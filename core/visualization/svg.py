@@ -7,8 +7,8 @@ user's data. The only URL is the SVG namespace, which is a name, not a request.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Iterable
 
 from core.visualization.graph import START, StoryGraph
 from core.visualization.layout import Layout, Point, layered_layout

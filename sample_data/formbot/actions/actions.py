@@ -4,7 +4,7 @@ The form itself (asking for each slot in turn) is built in; this module only dec
 extracted values are acceptable and turns free text into the values the booking needs.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from core.sdk import Action, Tracker
 from core.sdk.events import AllSlotsReset
@@ -49,7 +49,7 @@ OUTDOOR_WORDS = ("outside", "outdoor", "terrace", "garden", "patio")
 INDOOR_WORDS = ("inside", "indoor", "window")
 
 
-def parse_party_size(value: Any) -> Optional[int]:
+def parse_party_size(value: Any) -> int | None:
     """A positive whole number from 4, 4.0, "4" or "four"; None when there is none."""
     if isinstance(value, bool):
         return None
@@ -66,7 +66,7 @@ def parse_party_size(value: Any) -> Optional[int]:
     return None
 
 
-def parse_outdoor_choice(value: Any) -> Optional[bool]:
+def parse_outdoor_choice(value: Any) -> bool | None:
     """True for outside, False for inside: from affirm/deny (already a bool) or a seating phrase."""
     if isinstance(value, bool):
         return value
@@ -79,12 +79,12 @@ def parse_outdoor_choice(value: Any) -> Optional[bool]:
 
 
 class ValidateRestaurantForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_restaurant_form"
 
     def validate_cuisine(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         cuisine = str(slot_value).strip().lower()
         if cuisine in KNOWN_CUISINES:
             return {"cuisine": cuisine}
@@ -93,7 +93,7 @@ class ValidateRestaurantForm(FormValidationAction):
 
     def validate_num_people(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         party_size = parse_party_size(slot_value)
         if party_size is None:
             dispatcher.utter_message(response="utter_wrong_num_people")
@@ -101,7 +101,7 @@ class ValidateRestaurantForm(FormValidationAction):
 
     def validate_outdoor_seating(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         outdoor = parse_outdoor_choice(slot_value)
         if outdoor is None:
             dispatcher.utter_message(response="utter_wrong_outdoor_seating")
@@ -111,9 +111,9 @@ class ValidateRestaurantForm(FormValidationAction):
 class ActionCancelBooking(Action):
     """Forgets a half-filled booking so that the next request starts from scratch."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_booking"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_booking_cancelled")
         return [AllSlotsReset()]
