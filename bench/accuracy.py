@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         action_correct = sum(not any(not a.is_correct for a in s.actions) for s in stories)
         print(
             f"{name:<20}{len(stories):>8}{_share(sum(a.is_correct for a in actions), len(actions)):>9}"
-            f"{_share(action_correct, len(stories)):>10}{_share(len(stories) - len(evaluation.failed), len(stories)):>10}"
+            f"{_share(action_correct, len(stories)):>10}"
+            f"{_share(len(stories) - len(evaluation.failed), len(stories)):>10}"
             f"{_share(sum(t == p for t, p in intents), len(intents)):>9}{seconds:>9.1f}",
             flush=True,
         )

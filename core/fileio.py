@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -29,10 +30,8 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> N
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise ExportError(
             f"cannot write {path}: {exc.strerror or exc}",
             hint="free some disk space or choose a writable path, then retry; the old file is unchanged",

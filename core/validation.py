@@ -196,13 +196,17 @@ def _check_stories(domain: Domain, stories: list[Story], report: Report) -> None
                             where,
                             f"add '{slot}' under `slots:` in the domain",
                         )
-            elif isinstance(step, ActiveLoopStep) and step.name and step.name not in domain.forms:
-                if step.name not in actions:
-                    report.error(
-                        f"the form '{step.name}' used in {what} is not in the domain",
-                        where,
-                        f"add '{step.name}' under `forms:` in the domain",
-                    )
+            elif (
+                isinstance(step, ActiveLoopStep)
+                and step.name
+                and step.name not in domain.forms
+                and step.name not in actions
+            ):
+                report.error(
+                    f"the form '{step.name}' used in {what} is not in the domain",
+                    where,
+                    f"add '{step.name}' under `forms:` in the domain",
+                )
     for utterance in domain.utterance_actions:
         if utterance not in used_actions and not _used_implicitly(utterance, domain):
             report.warning(

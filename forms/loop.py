@@ -201,7 +201,8 @@ def give_up(form: str, slot: str, answers: int, context: ActionContext, legacy: 
         )
     )
     message = BotUttered(
-        text=f"Sorry, I still could not get your {slot.replace('_', ' ')} after {answers} tries, so I stopped this form.",
+        text=f"Sorry, I still could not get your {slot.replace('_', ' ')} after {answers} tries, "
+        "so I stopped this form.",
         metadata={GAVE_UP_KEY: {"form": form, "slot": slot, "answers": answers}},
     )
     end = Form(None) if legacy else ActiveLoop(None)

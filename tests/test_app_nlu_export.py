@@ -129,7 +129,7 @@ def test_markdown_examples_go_under_their_section(tmp_path):
     assert new_section > following and lines[new_section + 1] == "- tell me about [Rome](location)"
     data = read_nlu_md(after)
     assert ("please stop now", "stop") in [(e.text, e.intent) for e in data.examples]
-    assert [e.entities for e in data.examples if e.intent == "ask_city"][0][0]["value"] == "Rome"
+    assert next(e.entities for e in data.examples if e.intent == "ask_city")[0]["value"] == "Rome"
 
 
 def test_new_and_empty_files_are_written_whole(tmp_path):

@@ -100,7 +100,8 @@ def test_yaml_errors_name_file_and_line(text, where, message):
             "'text' must be str",
         ),
         (
-            '{"rasa_nlu_data": {"common_examples": [\n {"text": "hi", "entities": [\n  {"start": 1, "end": 9, "entity": "x"}]}]}}',
+            '{"rasa_nlu_data": {"common_examples": [\n {"text": "hi", "entities": [\n'
+            '  {"start": 1, "end": 9, "entity": "x"}]}]}}',
             "nlu.json:3:3",
             "entity span 1..9 does not fit",
         ),

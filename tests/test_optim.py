@@ -37,7 +37,7 @@ def test_row_adam_takes_sparse_adams_steps_and_leaves_untouched_rows_alone():
     theirs.load_state_dict(ours.state_dict())
     mine, reference = RowAdam(ours.parameters(), lr=0.05), torch.optim.SparseAdam(list(theirs.parameters()), lr=0.05)
     untouched = ours.weight[40:].detach().clone()
-    for step in range(6):
+    for _step in range(6):
         ids = torch.randint(0, 40, (30,))  # repeats within a batch: their gradients add up
         offsets = torch.arange(0, 30, 5)
         target = torch.rand(6, 4)

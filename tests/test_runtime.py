@@ -41,7 +41,8 @@ slots:
   city: {type: text, mappings: [{type: from_entity, entity: city}]}
   cities: {type: list, mappings: [{type: from_entity, entity: city}]}
   origin: {type: text, mappings: [{type: from_entity, entity: city, role: from}]}
-  happy: {type: bool, mappings: [{type: from_intent, intent: affirm, value: true}, {type: from_intent, intent: deny, value: false}]}
+  happy: {type: bool, mappings: [{type: from_intent, intent: affirm, value: true},
+                                 {type: from_intent, intent: deny, value: false}]}
   note: {type: text, mappings: [{type: from_text, not_intent: [greet, chitchat]}]}
   in_form: {type: text, mappings: [{type: from_entity, entity: person, conditions: [{active_loop: some_form}]}]}
 responses:

@@ -182,7 +182,7 @@ def test_prediction_states_use_the_applied_events_of_a_live_tracker():
             "user": {"intent": "greet", "entities": ("name",)},
             "prev_action": {"action_name": "action_listen"},
             "slots": {"vip": (1.0, 1.0), "name": (1.0,), "mood": (1.0,)},
-        }  # fmt: skip
+        }
     ]
 
 

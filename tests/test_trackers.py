@@ -206,7 +206,7 @@ def test_compat_sets_give_one_tracker_per_story_and_rule(bot, stories, rules):
     for tracker in trackers:
         first = tracker.events[0]
         assert isinstance(first, ActionExecuted) and first.name == "action_listen"
-        for before, event in zip(tracker.events, tracker.events[1:]):
+        for _before, event in zip(tracker.events, tracker.events[1:]):
             if isinstance(event, UserUttered):
                 actions = [e for e in tracker.events[: tracker.events.index(event)] if isinstance(e, ActionExecuted)]
                 assert actions[-1].name == "action_listen", tracker.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
 import urllib.error
@@ -234,7 +235,7 @@ def test_layout_puts_each_step_below_the_one_before_and_never_overlaps_nodes():
     assert len(forward) >= len(graph.edge_pairs()) - 3  # only the form's loops point back up
     for layer in layout.layers:
         boxes = sorted((layout.positions[n][0], n) for n in layer)
-        for (x1, a), (x2, b) in zip(boxes, boxes[1:]):
+        for (x1, a), (x2, b) in itertools.pairwise(boxes):
             assert x2 - x1 >= (node_size(graph, a)[0] + node_size(graph, b)[0]) / 2
 
 

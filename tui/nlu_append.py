@@ -142,7 +142,7 @@ def _examples_block(items: CommentedSeq, intent: str) -> tuple[CommentedMap, int
             and str(item.get("intent")) == intent
             and isinstance(item.get("examples"), LiteralScalarString)
         ):
-            following = [k for k in list(item)[list(item).index("examples") + 1 :]]
+            following = list(list(item)[list(item).index("examples") + 1 :])
             if following:
                 end = item.lc.key(following[0])[0]
             else:

@@ -225,7 +225,7 @@ class DomainEditor:
     def _redump(self, data: Any, change: Callable[[], None]) -> list[str]:
         """For flow-style (`[a, b]`) sections: change the parsed file and dump it whole."""
         change()
-        return dump_yaml(data).rstrip("\n").split("\n") + [""]
+        return [*dump_yaml(data).rstrip("\n").split("\n"), ""]
 
 
 def _get(data: Any, key: str) -> Any:

@@ -180,7 +180,7 @@ def _read_responses(ctx: FileContext, data: dict) -> dict[str, list[dict[str, An
     responses: dict[str, list[dict[str, Any]]] = {}
     for key in ("responses", "templates"):  # `templates:` is the 1.x name of the same section
         section = ctx.mapping(data, key, f"`{key}`", "write each response as `utter_name:` with a list of variations")
-        for name, variations in section.items():
+        for name in section:
             name = str(name)
             if name in responses:
                 ctx.warn(f"response '{name}' is defined twice; the first is kept", section, name)

@@ -66,9 +66,9 @@ class Featurizer:
         self.case_sensitive = case_sensitive
         flags = 0 if case_sensitive else re.IGNORECASE
         self.patterns: list[re.Pattern] = []
-        for _name, names_patterns in _grouped(regexes).items():
+        for names_patterns in _grouped(regexes).values():
             self.patterns.append(re.compile("|".join(f"(?:{p})" for p in names_patterns), flags))
-        for _name, elements in _grouped_lookups(lookups).items():
+        for elements in _grouped_lookups(lookups).values():
             words = sorted({e.strip() for e in elements if e.strip()}, key=len, reverse=True)
             body = "|".join(re.escape(w) for w in words) or r"(?!x)x"
             self.patterns.append(re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE))

@@ -98,7 +98,7 @@ class _Examples:
 
     def remove_contradicting(self, new: Iterable[tuple[Window, int]]) -> None:
         """A taught turn wins: old examples with the same window but another action go."""
-        taught = {window: action for window, action in new}
+        taught = dict(new)
         for window, action in list(self.pairs):
             if window in taught and taught[window] != action:
                 del self.pairs[(window, action)]

@@ -87,7 +87,7 @@ class DialogueTransformer(nn.Module):
         Returns logits (B, n_actions) and, with `targets`, the cross-entropy loss, each example
         weighted by `weights` when given (rare actions count more).
         """
-        B, T, _ = x.shape
+        _B, T, _ = x.shape
         present = x.abs().sum(-1) > 0  # (B, T); padding rows are all zero
         # a position may see earlier real states and always itself (so no row is fully masked)
         allowed = self.causal[:T, :T] & (present.unsqueeze(1) | self.itself[:T, :T])

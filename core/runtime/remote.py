@@ -48,10 +48,12 @@ class RemoteAction(Action):
         url = self.endpoint.url
         timeout = aiohttp.ClientTimeout(total=self.endpoint.timeout)
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(url, json=request, params=self.endpoint.params) as response:
-                    text = await response.text(errors="replace")
-                    status = response.status
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, json=request, params=self.endpoint.params) as response,
+            ):
+                text = await response.text(errors="replace")
+                status = response.status
         except TimeoutError:
             raise ActionServerError(
                 f"the action server at {url} did not answer '{self.name}' within {self.endpoint.timeout:g} s",

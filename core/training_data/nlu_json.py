@@ -58,7 +58,7 @@ class _JsonReader:
             for step in path:
                 parent, key, node = node, step, node[step]
             return location_of(parent, key, self.file) if parent is not None else Location(self.file)
-        except Exception:  # best effort on the error path: never replace the error being raised
+        except Exception:  # noqa: BLE001 - best effort on the error path: never replace the error being raised
             return Location(self.file)
 
     def read(self, document: Any) -> NLUData:

@@ -9,7 +9,7 @@ is done elsewhere (core/training_data/trackers.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from core.errors import Location
 
@@ -93,7 +93,7 @@ class OrStep:
     location: Location | None = field(default=None, compare=False, repr=False)
 
 
-Step = Union[UserStep, ActionStep, SlotStep, ActiveLoopStep, EventStep, CheckpointStep, OrStep]
+Step = UserStep | ActionStep | SlotStep | ActiveLoopStep | EventStep | CheckpointStep | OrStep
 
 
 @dataclass

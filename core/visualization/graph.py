@@ -13,6 +13,7 @@ something else entirely.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,7 +264,7 @@ def conversation_graph(
         builder.add_edge(path[-1], END, name)
     current_path = builder.add_path(conversation, None, merge_until=matched)
     graph = builder.graph
-    for u, v in zip(current_path, current_path[1:]):
+    for u, v in itertools.pairwise(current_path):
         graph.edges[u, v, "next"]["current"] = True
     for node in current_path:
         graph.nodes[node]["current"] = True

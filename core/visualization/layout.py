@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right, insort
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ def layered_layout(
         chain = [u, *(_Dummy((u, v), i) for i in range(layer_of[u] + 1, layer_of[v])), v]
         for i, dummy in enumerate(chain[1:-1]):
             layers[layer_of[u] + 1 + i].append(dummy)
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             preds.setdefault(b, []).append(a)
             succs.setdefault(a, []).append(b)
         chains[(u, v)] = chain

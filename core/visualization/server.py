@@ -10,6 +10,7 @@ this machine by name (a guard against DNS rebinding from a web page).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import threading
@@ -80,10 +81,8 @@ class VisualizationServer:
         loop, stopping, thread = self._loop, self._stopping, self._thread
         if loop is None or stopping is None or thread is None:
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop already ended
             loop.call_soon_threadsafe(stopping.set)
-        except RuntimeError:  # the loop already ended
-            pass
         thread.join(timeout)
         self._thread = None
 

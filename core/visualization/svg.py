@@ -155,7 +155,8 @@ body { margin: 0; font: 14px sans-serif; color: #222; background: #fafafa; }
 header { padding: 8px 16px; border-bottom: 1px solid #ddd; background: #fff; position: sticky; top: 0; }
 header h1 { font-size: 16px; margin: 0 0 4px 0; }
 .legend span { margin-right: 14px; white-space: nowrap; }
-.key { display: inline-block; width: 14px; height: 10px; margin-right: 4px; border: 1.5px solid; vertical-align: middle; }
+.key { display: inline-block; width: 14px; height: 10px; margin-right: 4px; border: 1.5px solid;
+       vertical-align: middle; }
 #status { float: right; color: #777; }
 main { padding: 8px; overflow: auto; }
 """

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             err.print(
                 f"[dim]No {missing} found: training the {'NLU' if parts == ('nlu',) else 'dialogue'} model only.[/dim]"
             )
-    kwargs = dict(fixed_name=getattr(args, "fixed_model_name", None), force=bool(getattr(args, "force", False)))
+    kwargs = {"fixed_name": getattr(args, "fixed_model_name", None), "force": bool(getattr(args, "force", False))}
     output = getattr(args, "out", None) or "models"
     observer = None if quiet else ProgressObserver(err)
     try:

@@ -14,7 +14,7 @@ def intent_entries(intents: list[str], parse: dict[str, Any]) -> list[Entry]:
     confidences = {r.get("name"): r.get("confidence") for r in parse.get("intent_ranking") or []}
     ranked = sorted(intents, key=lambda name: -(confidences.get(name) or 0.0))
     entries = [Entry(name, f"{(confidences.get(name) or 0.0):.2f}  {name}") for name in ranked]
-    return entries + [Entry(NEW_INTENT, "<create new intent>", always=True)]
+    return [*entries, Entry(NEW_INTENT, "<create new intent>", always=True)]
 
 
 class PickIntentScreen(PickScreen):
