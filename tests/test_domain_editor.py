@@ -75,7 +75,7 @@ def test_additions_keep_every_comment_quote_and_line(commented):
 def test_new_entries_go_before_trailing_comments_of_their_section(commented):
     editor = DomainEditor(commented)
     editor.add_intent("ask_weather")
-    lines = editor.render().splitlines()
+    lines = editor.text.splitlines()
     assert lines.index(" - ask_weather") == lines.index(" - goodbye") + 1
     assert lines.index(" # - old_intent, retired") == lines.index(" - ask_weather") + 1
 
@@ -93,8 +93,8 @@ def test_response_variations_slots_entities_and_forms(commented):
     assert domain.slots["city"].values == ["paris", "rome"]
     assert domain.forms["weather_form"].required_slots == ["city"]
     assert domain.forms["weather_form"].ignored_intents == ["greet"]
-    assert _is_subsequence(COMMENTED.splitlines(), editor.render().splitlines())
-    lines = editor.render().splitlines()
+    assert _is_subsequence(COMMENTED.splitlines(), editor.text.splitlines())
+    lines = editor.text.splitlines()
     assert lines.index("  - text: Hello") == lines.index("  - text: 'Hey!'   # single quotes on purpose") + 1
 
 
@@ -105,20 +105,20 @@ def test_adding_what_is_there_changes_nothing(commented):
     assert not editor.add_action("action_hello")
     assert not editor.add_slot("name", Slot())
     assert not editor.changed
-    assert editor.render() == COMMENTED
+    assert editor.text == COMMENTED
 
 
 def test_a_failed_change_leaves_editor_and_file_unchanged(commented):
     editor = DomainEditor(commented)
     editor.add_intent("first")
-    before = editor.render()
+    before = editor.text
     with pytest.raises(DataError, match="needs one of text"):
         editor.add_response("utter_empty", {"channel": "slack"})
     with pytest.raises(DataError, match="not a usable name"):
         editor.add_intent("two\nlines")
     with pytest.raises(DataError, match="unknown type"):
         editor.add_slot("bad", Slot(type="strange"))
-    assert editor.render() == before
+    assert editor.text == before
     assert commented.read_text() == COMMENTED  # nothing saved yet
     assert "bad" not in editor.domain.slots
 
@@ -174,7 +174,7 @@ def test_missing_empty_and_flow_sections(tmp_path):
     assert domain.intent_names == ["greet", "bye", "thanks"]
     assert domain.entity_names == ["city"] and domain.actions == ["action_x"]
     assert domain.responses == {"utter_hi": [{"text": "hi"}]}
-    assert editor.render().startswith("# only intents\n")
+    assert editor.text.startswith("# only intents\n")
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -206,7 +206,7 @@ def test_an_empty_file_gets_3x_entries(tmp_path):
     editor = DomainEditor(path)
     editor.add_slot("city", Slot())
     editor.add_response("utter_hi", "hi")
-    text = editor.render()
+    text = editor.text
     assert text.startswith("# new bot\n") and "responses:\n  utter_hi:" in text
     assert editor.domain.slots["city"].mappings == [{"type": "custom"}]
     assert "mappings:" in text and "auto_fill" not in text
@@ -218,7 +218,7 @@ def test_a_variation_goes_to_the_section_that_holds_the_response(tmp_path):
     editor = DomainEditor(path)
     editor.add_response("utter_b", "b2")
     editor.add_response("utter_c", "c")
-    assert editor.render() == (
+    assert editor.text == (
         "responses:\n  utter_a:\n    - text: a\n  utter_c:\n    - text: c\n"
         "templates:\n  utter_b:\n    - text: b\n    - text: b2\n"
     )

@@ -28,7 +28,7 @@ from core.domain.text_edit import (
     scalar,
     separated_by_blank_lines,
 )
-from core.domain.writer import form_spec, slot_spec
+from core.domain.writer import LATEST_VERSION, form_spec, slot_spec
 from core.errors import DataError, Location
 from core.fileio import atomic_write_text
 from core.yamlio import dump_yaml, load_yaml, read_text
@@ -39,26 +39,30 @@ Edit = Callable[[Any, list[str]], list[str]]
 class DomainEditor:
     """An open domain file; changes stay in memory until `save()`."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, text: str | None = None):
+        """The file at `path`; or `text` as its content ("\n" line ends), as read by the caller.
+        A new or empty file starts with today's version key, as Rasa writes one."""
         self.path = Path(path)
-        raw = self.path.read_bytes() if self.path.is_file() else b""
-        self._newline = "\r\n" if b"\r\n" in raw else "\n"
-        self._text = read_text(self.path).replace("\r\n", "\n")
+        if text is None:
+            text = read_text(self.path).replace("\r\n", "\n") if self.path.is_file() else ""
+        self._text = text if text.strip() else f'version: "{LATEST_VERSION}"\n'
         self._domain = read_domain(self._text, self.path)
         self.changed = False
+
+    @property
+    def text(self) -> str:
+        """The file's text as it reads now ("\n" line ends)."""
+        return self._text
 
     @property
     def domain(self) -> Domain:
         """The domain as it reads now, additions included."""
         return self._domain
 
-    def render(self) -> str:
-        return self._text.replace("\n", self._newline)
-
     def save(self) -> None:
-        """Write the file (atomically) if anything changed."""
+        """Write the file (atomically, in its own line endings) if anything changed."""
         if self.changed:
-            atomic_write_text(self.path, self.render())
+            atomic_write_text(self.path, self._text)
             self.changed = False
 
     # ----- additions ---------------------------------------------------------------------------
