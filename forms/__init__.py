@@ -1,7 +1,7 @@
 """Forms: the form loop, slot mappings and validation. Depends on core only.
 
-The composition root calls `register_forms(agent)`; interactive learning uses the validation
-question helpers in forms.validation_question.
+The composition root calls `register_forms(agent)`; the question interactive learning asks about
+a form ("should it validate?") lives with the session, in core.interactive.validation_question.
 """
 
 from forms.registry import register_forms

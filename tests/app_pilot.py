@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.events import UserUttered
-from tui.session import ACTION
+from core.interactive.questions import QuestionKind
 
 SIZE = (80, 24)
 
@@ -32,7 +32,7 @@ async def answer(app, pilot, *keys: str) -> None:
 
 
 async def confirm_until_listen(app, pilot) -> None:
-    while app.session.question.kind == ACTION:
+    while app.session.question.kind == QuestionKind.ACTION:
         await answer(app, pilot, "y")
 
 
@@ -40,7 +40,7 @@ async def run_action(app, pilot, name: str) -> None:
     """Run `name` now: confirm it when predicted, else pick it from the ranked list with the keys
     a person would use (n, type to filter, arrows to the exact entry, Enter)."""
     question = app.session.question
-    assert question.kind == ACTION, question
+    assert question.kind == QuestionKind.ACTION, question
     if question.prediction.action == name:
         await answer(app, pilot, "y")
         return

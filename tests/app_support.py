@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from core.interactive.export import default_paths
 from tests.conftest import SAMPLES
-from tui.app import InteractiveApp, Startup
-from tui.commands.interactive import action_server_problem, build_session
-from tui.export import default_paths
+from tui.app import InteractiveApp, Loaded, Startup
+from tui.commands import interactive
+from tui.commands.interactive import action_server_problem
 
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
@@ -56,6 +57,26 @@ def project_copy(tmp_path: Path, bot: str = "concertbot") -> Path:
     return target
 
 
+def interactive_args(tmp_path: Path, project: Path, bot: str = "concertbot", **overrides) -> argparse.Namespace:
+    """The command line of `botcoach interactive` on a project copy, with the bot's trained model."""
+    values = {
+        "model": overrides.get("model") or str(trained_model(bot)),
+        "endpoints": str(tmp_path / "none.yml"),
+        "data": [str(project / "data")],
+        "domain": str(project / "domain.yml"),
+        "config": str(SAMPLES / bot / "config.yml"),
+        "conversation_id": "tester",
+        "e2e": False,
+        "resume": None,
+        "out": str(tmp_path / "models"),
+        "skip_visualization": True,
+        "port": 5005,
+        "journals": str(tmp_path / ".botcoach"),
+    }
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
 def make_app(
     tmp_path: Path,
     action_url: str | None = None,
@@ -64,29 +85,42 @@ def make_app(
     keymap: dict[str, str] | None = None,
     prepare: Callable | None = None,
     data_label: str | None = None,
+    **overrides,
 ) -> InteractiveApp:
-    """The app on a trained sample bot; `prepare(session)` may change the session once loaded."""
-    project = project_copy(tmp_path, bot)
-    args = argparse.Namespace(
-        model=str(trained_model(bot)),
-        endpoints=str(tmp_path / "none.yml"),
-        data=[str(project / "data")],
-        domain=str(project / "domain.yml"),
-        conversation_id="tester",
-        e2e=False,
-    )
+    """The app on a trained sample bot; `prepare(session)` may change the session once opened.
+    Journals go to `tmp_path/.botcoach` (the tests run from their own working directory)."""
+    project = project_copy(tmp_path, bot) if not (tmp_path / bot).exists() else tmp_path / bot
+    args = interactive_args(tmp_path, project, bot, **overrides)
+    return app_for(args, bot, action_url, graph_port, keymap, prepare, data_label)
+
+
+def app_for(
+    args: argparse.Namespace,
+    bot: str = "concertbot",
+    action_url: str | None = None,
+    graph_port: int | None = None,
+    keymap: dict[str, str] | None = None,
+    prepare: Callable | None = None,
+    data_label: str | None = None,
+) -> InteractiveApp:
+    """The app on the command line `args` (see interactive_args)."""
     url = served_actions(bot) if action_url is None else action_url
 
-    def load(progress):
-        session = build_session(args, url, tmp_path / ".botcoach", progress)
+    def load(progress) -> Loaded:
+        return interactive.load_bot(args, url, progress)
+
+    def open_session(loaded: Loaded, resume: Path | None):
+        session = interactive.open_session(args, loaded, resume)
         if prepare is not None:
             prepare(session)
         return session
 
     startup = Startup(
-        load_session=load,
+        load=load,
+        open_session=open_session,
+        retrain=lambda progress: interactive.load_bot(args, url, progress, force_train=True),
         export_paths=default_paths(args.data, args.domain),
-        data_label=str(project / "data") if data_label is None else data_label,
+        data_label=str(args.data[0]) if data_label is None else data_label,
         check_action_server=action_server_problem,
         graph_port=graph_port,
         keymap=keymap or {},

@@ -8,13 +8,15 @@ import importlib.util
 import pytest
 
 from core.events import ActionExecuted
+from core.interactive.questions import QuestionKind
+from core.interactive.session import executed
 from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle, user_intents
 from tests.app_support import make_app
 from tui.keymap import load_keymap
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.menu import MenuScreen
+from tui.screens.pick import PickScreen
 from tui.screens.text_prompt import TextPromptScreen
-from tui.session import ACTION, NLU, USER_INPUT, executed
 
 pytestmark = pytest.mark.timeout(120)
 HAS_STORY_EXPORT = importlib.util.find_spec("core.story_export") is not None
@@ -25,7 +27,7 @@ async def test_concertbot_correction_is_exported_as_a_story(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await say(app, pilot, "/search_concerts")
-        assert app.session.question.kind == ACTION
+        assert app.session.question.kind == QuestionKind.ACTION
         await confirm_until_listen(app, pilot)
         await say(app, pilot, "/compare_reviews")
         proposed = app.session.question.prediction.action
@@ -42,7 +44,7 @@ async def test_concertbot_correction_is_exported_as_a_story(tmp_path):
         tracker = app.session.tracker
         assert executed(tracker)[-3:] == ["action_listen", "action_show_concert_reviews", "action_listen"]
         assert "Concerts by review score" in " ".join(e.text or "" for e in tracker.events if hasattr(e, "data"))
-        assert app.session.journal.read_text().count("action_show_concert_reviews") >= 1
+        assert app.session.journal.path.read_text().count("action_show_concert_reviews") >= 1
         if not HAS_STORY_EXPORT:
             pytest.skip("core.story_export is not in the tree yet: the story file cannot be checked")
         await pilot.press("ctrl+e")
@@ -64,11 +66,11 @@ async def test_undo_takes_back_steps_one_by_one(tmp_path):
         await answer(app, pilot, "y")  # the bot's first action
         assert executed(app.session.tracker) == ["action_listen", "utter_greet"]
         await answer(app, pilot, "ctrl+z")
-        assert app.session.question.kind == ACTION
+        assert app.session.question.kind == QuestionKind.ACTION
         assert executed(app.session.tracker) == ["action_listen"]
         await answer(app, pilot, "ctrl+z")  # the user message goes too
         assert user_intents(app.session.tracker) == []
-        assert app.session.question.kind == USER_INPUT
+        assert app.session.question.kind == QuestionKind.USER_INPUT
         assert app.query_one("#history").row_count <= 1
 
 
@@ -101,7 +103,7 @@ async def test_start_fresh_keeps_the_old_conversation(tmp_path):
         await answer(app, pilot, "ctrl+n")
         assert len(app.session.conversations) == 2
         assert user_intents(app.session.tracker) == []
-        assert [c.name for c in app.session.exportable()] == ["conversation 1"]
+        assert [c.name for c in app.session.state.exportable()] == ["conversation 1"]
 
 
 async def test_export_to_an_unwritable_path_says_so_and_retries(tmp_path):
@@ -111,7 +113,7 @@ async def test_export_to_an_unwritable_path_says_so_and_retries(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await say(app, pilot, "I want to see some concerts")
-        assert app.session.question.kind == NLU
+        assert app.session.question.kind == QuestionKind.NLU
         await answer(app, pilot, "y")
         await confirm_until_listen(app, pilot)
         await pilot.press("ctrl+e")
@@ -139,7 +141,7 @@ async def test_unknown_intent_gives_a_clear_message(tmp_path):
         await say(app, pilot, "/foo")
         assert any("unknown intent 'foo'" in m for m in app.messages)
         assert user_intents(app.session.tracker) == []
-        assert app.session.question.kind == USER_INPUT
+        assert app.session.question.kind == QuestionKind.USER_INPUT
 
 
 async def test_invalid_entity_markup_is_refused(tmp_path):
@@ -147,7 +149,7 @@ async def test_invalid_entity_markup_is_refused(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await say(app, pilot, "find concerts in Berlin")
-        assert app.session.question.kind == NLU
+        assert app.session.question.kind == QuestionKind.NLU
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, TextPromptScreen)
@@ -164,7 +166,7 @@ async def test_invalid_entity_markup_is_refused(tmp_path):
         prompt.value = "find concerts in Berlin"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.session.question.kind == ACTION
+        assert app.session.question.kind == QuestionKind.ACTION
 
 
 async def test_pick_intent_and_create_a_response_action(tmp_path):
@@ -181,11 +183,17 @@ async def test_pick_intent_and_create_a_response_action(tmp_path):
         await settle(app, pilot)
         texts = [getattr(e, "text", None) for e in app.session.tracker.events]
         assert "Glad you like it!" in texts
+        # a rule answers thanks with utter_youarewelcome: said at once, naming the rule
+        assert isinstance(app.screen, PickScreen)
+        assert "thanks are always welcome" in app.messages[-1]
+        await pilot.press("down", "enter")  # keep it
+        await settle(app, pilot)
         await confirm_until_listen(app, pilot)
         await pilot.press("ctrl+e")
         await pilot.pause()
         await pilot.press("enter", "enter", "enter")
         await settle(app, pilot)
+        assert any("kept contradictions" in m and "thanks are always welcome" in m for m in app.messages)
     domain = (tmp_path / "concertbot" / "domain.yml").read_text()
     assert "utter_glad" in domain and "Glad you like it!" in domain
     assert "# minutes" in domain  # edited in place: comments kept
@@ -207,7 +215,7 @@ async def test_action_server_down_offers_retry_pick_or_go_on(tmp_path):
         await pilot.press("down", "down", "enter")  # go on
         await settle(app, pilot)
         assert executed(app.session.tracker)[-1] == "action_search_concerts"
-        assert app.session.question.kind == ACTION
+        assert app.session.question.kind == QuestionKind.ACTION
 
 
 async def test_ctrl_c_opens_the_menu_and_never_quits_by_itself(tmp_path):
@@ -275,7 +283,7 @@ async def test_remapped_keys_trigger_their_actions_and_the_palette_has_them(tmp_
         await answer(app, pilot, "y")  # not the yes key any more
         assert executed(app.session.tracker) == ["action_listen"]
         assert "j/⏎ yes" in str(app.query_one("#question-bar").query_one("#question").render())
-        while app.session.question.kind == ACTION:
+        while app.session.question.kind == QuestionKind.ACTION:
             await answer(app, pilot, "j")
         assert executed(app.session.tracker)[-2:] == ["utter_greet", "action_listen"]
         await answer(app, pilot, "ctrl+n")  # the old key does nothing now

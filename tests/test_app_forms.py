@@ -10,12 +10,13 @@ import urllib.request
 
 import pytest
 
-from forms.validation_question import NO_VALIDATION_WARNING
+from core.interactive.questions import QuestionKind
+from core.interactive.session import executed
+from core.interactive.validation_question import NO_VALIDATION_WARNING
 from tests.app_pilot import SIZE, answer, confirm_until_listen, run_action, say, settle, user_intents
 from tests.app_support import make_app
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.message import MessageScreen
-from tui.session import USER_INPUT, VALIDATE, executed
 
 pytestmark = pytest.mark.timeout(150)
 QUESTION = "Should 'restaurant_form' validate user input to fill the slot 'outdoor_seating'? (Y/n)"
@@ -34,7 +35,7 @@ async def stop_then_continue(app, pilot) -> None:
     take that answer."""
     await say(app, pilot, "/stop")
     await run_action(app, pilot, "restaurant_form")
-    assert app.session.question.kind == VALIDATE
+    assert app.session.question.kind == QuestionKind.VALIDATE
     await answer(app, pilot, "y")  # the form tries, finds nothing in /stop and rejects it
     assert app.session.tracker.is_active_loop_rejected
     await run_action(app, pilot, "utter_ask_continue")
@@ -81,7 +82,7 @@ async def test_no_validation_asks_again_and_exports_with_form_prefixes(tmp_path)
         assert {"request_restaurant", "restaurant_form"} <= labels(graph_json(port))
 
         await stop_then_continue(app, pilot)
-        assert app.session.question.kind == VALIDATE
+        assert app.session.question.kind == QuestionKind.VALIDATE
         assert QUESTION in question_text(app)
         await answer(app, pilot, "n")
         tracker = app.session.tracker
@@ -145,4 +146,4 @@ async def test_yes_against_the_stories_shows_the_warning_then_goes_on(tmp_path):
         assert app.session.tracker.get_slot("outdoor_seating") is True  # the answer was used
         assert app.session.tracker.requested_slot == "preferences"
         await confirm_until_listen(app, pilot)
-        assert app.session.question.kind == USER_INPUT
+        assert app.session.question.kind == QuestionKind.USER_INPUT

@@ -3,7 +3,6 @@ progress at start, a long history that stays responsive, and snapshots of the ma
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -15,13 +14,11 @@ import pytest
 from rich.cells import cell_len
 
 from core.events import ActionExecuted, BotUttered, UserUttered
+from core.interactive.export import ExportPaths
+from core.interactive.questions import QuestionKind
 from tests.app_pilot import SIZE, answer, say, settle
 from tests.app_snapshot import check_snapshot
-from tests.app_support import SAMPLES, make_app
-from tui.app import InteractiveApp, Startup
-from tui.commands.interactive import build_session
-from tui.export import ExportPaths
-from tui.session import ACTION, USER_INPUT
+from tests.app_support import SAMPLES, app_for, interactive_args, make_app
 from tui.widgets.ranked_list import RankedList, fit
 
 pytestmark = pytest.mark.timeout(150)
@@ -38,7 +35,7 @@ async def test_a_taken_graph_port_is_a_notice_and_the_session_goes_on(tmp_path):
             assert any(f"port {port}" in m and "already in use" in m for m in app.messages)
             assert app.graph_feed.server is None
             await say(app, pilot, "/greet")
-            assert app.session.question.kind == ACTION
+            assert app.session.question.kind == QuestionKind.ACTION
             await answer(app, pilot, "ctrl+g")  # the pane works without the page
             assert "greet" in str(app.query_one("#graph-text").render())
 
@@ -48,25 +45,13 @@ async def test_training_at_start_shows_its_progress(tmp_path):
     shutil.copytree(SAMPLES / "moodbot", bot)
     config = bot / "config.yml"
     config.write_text(config.read_text().replace("epochs: 100", "epochs: 3"))
-    args = argparse.Namespace(
-        model=str(bot / "models"),
-        config=str(config),
-        domain=str(bot / "domain.yml"),
-        data=[str(bot / "data")],
-        endpoints=str(bot / "none.yml"),
-        conversation_id=None,
-        e2e=False,
-    )
-    paths = ExportPaths(bot / "data" / "stories.md", bot / "data" / "nlu.md", bot / "domain.yml")
-    startup = Startup(
-        load_session=lambda progress: build_session(args, None, tmp_path / ".botcoach", progress), export_paths=paths
-    )
-    app = InteractiveApp(startup)
+    args = interactive_args(tmp_path, bot, "moodbot", model=str(bot / "models"), config=str(config))
+    app = app_for(args, "moodbot", action_url="")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.session is not None and app.session.question.kind == USER_INPUT
+        assert app.session is not None and app.session.question.kind == QuestionKind.USER_INPUT
     lines = app.progress_lines
-    assert lines[0].startswith("no model in") and "training one first" in lines[0]
+    assert lines[0] == "checking whether the model matches the project's data…"
     assert any(re.fullmatch(r"training \S+: epoch 3/3, loss \d+\.\d{3}", line) for line in lines), lines
     assert lines[-1].startswith("loading ") and list((bot / "models").glob("*.tar.gz"))
 

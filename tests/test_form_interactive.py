@@ -12,13 +12,7 @@ import pytest
 
 from core.domain import load_domain
 from core.events import ActionExecutionRejected, FormValidation, LoopInterrupted
-from core.runtime import Agent, EndpointConfig
-from core.runtime.agent import Prediction
-from core.training_data.loader import load_training_data
-from core.training_data.stories_md import read_stories_md
-from core.training_data.trackers import training_trackers
-from forms.registry import register_forms
-from forms.validation_question import (
+from core.interactive.validation_question import (
     NO_VALIDATION_WARNING,
     VALIDATION_WARNING,
     apply_validation_answer,
@@ -26,6 +20,12 @@ from forms.validation_question import (
     follow_answer,
     needs_validation_question,
 )
+from core.runtime import Agent, EndpointConfig
+from core.runtime.agent import Prediction
+from core.training_data.loader import load_training_data
+from core.training_data.stories_md import read_stories_md
+from core.training_data.trackers import training_trackers
+from forms.registry import register_forms
 from tests.conftest import COMPAT, ROOT
 from tests.test_forms import formbot_server, run, say  # noqa: F401  (formbot_server is a fixture)
 

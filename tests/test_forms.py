@@ -24,6 +24,7 @@ from core.events import (
     SlotSet,
     UserUttered,
 )
+from core.interactive.validation_question import apply_validation_answer, needs_validation_question
 from core.runtime import Agent, EndpointConfig
 from core.sdk import Action as SdkAction
 from core.sdk.forms import FormAction
@@ -31,7 +32,6 @@ from core.tracker import DialogueStateTracker
 from forms.extraction import extract_slots
 from forms.loop import GAVE_UP_KEY
 from forms.registry import register_forms
-from forms.validation_question import apply_validation_answer, needs_validation_question
 from tests.conftest import COMPAT, ROOT
 
 FORMBOT = ROOT / "sample_data" / "formbot"

@@ -4,18 +4,17 @@ under their intent (or in a new item / section) and the file reads back with all
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from core.errors import ExportError
+from core.interactive.nlu_file import with_examples
 from core.training_data.nlu_md import read_nlu_md
 from core.training_data.nlu_model import Example, load_nlu
 from core.training_data.nlu_yaml import read_nlu_yaml
 from tests.conftest import COMPAT
-from tui.export import export_nlu_to
-from tui.nlu_append import with_examples
-from tui.session import Teachings
 
 COMMENTED_YAML = dedent("""\
     # Shop bot NLU data, kept by hand.
@@ -41,10 +40,16 @@ COMMENTED_YAML = dedent("""\
     """)
 
 
-def teachings(*examples: Example) -> Teachings:
-    taught = Teachings()
-    taught.examples.extend(examples)
-    return taught
+def teachings(*examples: Example) -> list[Example]:
+    return list(examples)
+
+
+def export_nlu_to(examples: list[Example], path) -> list[Example]:
+    """Write `examples` into the file at `path` as an export does; the examples that were new."""
+    before = path.read_text() if path.exists() else ""
+    text, new = with_examples(before, path, examples)
+    path.write_text(text)
+    return new
 
 
 def original_lines_kept(before: str, after: str) -> None:
@@ -67,7 +72,7 @@ def test_yaml_comments_stay_and_examples_join_their_blocks(tmp_path):
         Example("where is my order", "track_order"),
         Example("hi", "greet"),  # already there: not written twice
     )
-    assert export_nlu_to(taught, path) == f"3 NLU examples merged into {path}"
+    assert len(export_nlu_to(taught, path)) == 3
     after = path.read_text()
     original_lines_kept(COMMENTED_YAML, after)
     lines = after.split("\n")
@@ -142,8 +147,8 @@ def test_new_and_empty_files_are_written_whole(tmp_path):
 
 def test_a_file_without_nlu_section_gets_one_and_a_broken_one_is_refused(tmp_path):
     text = 'version: "3.1"\n# only responses here\nresponses:\n  utter_hi:\n  - text: hi\n'
-    added = with_examples(text, [Example("hello", "greet")], markdown=False)
+    added, _ = with_examples(text, Path("nlu.yml"), [Example("hello", "greet")])
     assert added.startswith(text)
     assert [e.text for e in read_nlu_yaml(added).examples] == ["hello"]
-    with pytest.raises(ExportError, match="not a list"):
-        with_examples("nlu: some text\n", [Example("hello", "greet")], markdown=False)
+    with pytest.raises(ExportError, match=r"\(line 1\) is not a list of intents"):
+        with_examples("nlu: some text\n", Path("nlu.yml"), [Example("hello", "greet")])

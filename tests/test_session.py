@@ -8,16 +8,17 @@ import pytest
 
 from core.errors import DataError
 from core.events import UserUttered
+from core.interactive.export import taught
+from core.interactive.questions import QuestionKind
 from tests.app_support import action_server_url, concertbot_model
-from tui.session import ACTION, NLU, USER_INPUT
 from tui.widgets.history_table import history_rows
 
 
 @pytest.fixture
 def session(tmp_path):
+    from core.interactive.session import Session
     from core.runtime.agent import Agent
     from core.runtime.endpoints import EndpointConfig
-    from tui.session import Session
 
     agent = Agent.load(concertbot_model())
     agent.registry.action_endpoint = EndpointConfig(action_server_url())
@@ -26,12 +27,12 @@ def session(tmp_path):
 
 def test_intent_message_skips_the_nlu_question_and_is_journaled_first(session):
     question = session.submit("/search_concerts")
-    assert question.kind == ACTION
-    lines = [json.loads(line) for line in session.journal.read_text().splitlines()]
+    assert question.kind == QuestionKind.ACTION
+    lines = [json.loads(line) for line in session.journal.path.read_text().splitlines()]
     assert any(line.get("event", {}).get("event") == "user" for line in lines)
-    while session.question.kind == ACTION:
+    while session.question.kind == QuestionKind.ACTION:
         session.run_action(session.question.prediction.action)
-    assert session.question.kind == USER_INPUT
+    assert session.question.kind == QuestionKind.USER_INPUT
     assert session.tracker.get_slot("concerts")
 
 
@@ -45,10 +46,10 @@ def test_unknown_intent_and_empty_text_are_refused(session):
 
 def test_text_asks_nlu_and_corrections_become_examples(session):
     question = session.submit("hello there")
-    assert question.kind == NLU and "'hello there'" in question.text
+    assert question.kind == QuestionKind.NLU and "'hello there'" in question.text
     parse = session.correct_parse(intent="greet")
     session.confirm_parse(parse)
-    assert [(e.text, e.intent) for e in session.teachings.examples] == [("hello there", "greet")]
+    assert [(e.text, e.intent) for e in taught(session.conversations).examples] == [("hello there", "greet")]
     assert session.tracker.latest_message.intent_name == "greet"
 
 
@@ -57,7 +58,7 @@ def test_markup_is_validated_against_text_and_domain(session):
         session.entities_from_markup("[hi](x) you", "hello you")
     with pytest.raises(DataError, match="unknown entity 'city'"):
         session.entities_from_markup("in [Berlin](city)", "in Berlin")
-    session.teachings.entities.append("city")
+    session.add_entity("city")
     assert session.entities_from_markup("in [Berlin](city)", "in Berlin")[0]["value"] == "Berlin"
 
 
@@ -66,7 +67,7 @@ def test_new_response_action_is_said_in_the_session(session):
     session.add_action("utter_hey", "Hey you!")
     session.run_action("utter_hey")
     assert session.tracker.latest_bot_utterance.text == "Hey you!"
-    assert session.teachings.responses == {"utter_hey": "Hey you!"}
+    assert session.state.additions.responses == {"utter_hey": "Hey you!"}
     with pytest.raises(DataError):
         session.add_action("utter_empty", "")
 
@@ -83,15 +84,15 @@ def test_history_rows_show_markup_intent_and_drop_reverted_steps():
 
 def test_fork_and_fresh_keep_every_conversation(session):
     session.submit("/greet")
-    while session.question.kind == ACTION:
+    while session.question.kind == QuestionKind.ACTION:
         session.run_action(session.question.prediction.action)
     session.submit("/deny")
-    while session.question.kind == ACTION:
+    while session.question.kind == QuestionKind.ACTION:
         session.run_action(session.question.prediction.action)
     session.fork(1)
     assert [m.intent_name for _, m in session.tracker.user_turns()] == ["greet"]
     session.start_fresh()
-    assert len(session.conversations) == 3 and len(session.exportable()) == 2
+    assert len(session.conversations) == 3 and len(session.state.exportable()) == 2
 
 
 def test_history_rows_show_an_intent_message_as_typed():

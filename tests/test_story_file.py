@@ -1,13 +1,16 @@
-"""Stories appended to a YAML file by editing its text: the person's lines all stay."""
+"""Stories written into a YAML file by editing its text: the person's lines all stay."""
 
 from pathlib import Path
 
-from core.training_data.stories_yaml import read_stories_yaml, write_stories_yaml
+import pytest
+
+from core.errors import ExportError
+from core.interactive.story_file import with_stories
+from core.training_data.stories_yaml import read_stories_yaml
 from core.training_data.story_model import ActionStep, Story, UserStep
 from tests.conftest import COMPAT
-from tui.export import _append_yaml_stories
 
-NEW = [Story("taught in the app", [UserStep("greet"), ActionStep("utter_greet")])]
+NEW = {"taught in the app": Story("taught in the app", [UserStep("greet"), ActionStep("utter_greet")])}
 
 COMMENTED = """version: "3.1"
 
@@ -34,7 +37,7 @@ def _keeps_every_line(before: str, after: str) -> None:
 
 
 def test_commented_file_with_rules_after_stories():
-    text = _append_yaml_stories(COMMENTED, write_stories_yaml(NEW), Path("stories.yml"))
+    text = with_stories(COMMENTED, Path("stories.yml"), NEW)
     _keeps_every_line(COMMENTED, text)
     stories = read_stories_yaml(text)
     assert [s.name for s in stories] == ["hello", "taught in the app", "bye"]
@@ -48,13 +51,18 @@ def test_every_compat_story_file_keeps_its_lines():
         COMPAT / "initial-project-3x" / "data" / "stories.yml",
     ]:
         before = path.read_text()
-        text = _append_yaml_stories(before, write_stories_yaml(NEW), path)
+        text = with_stories(before, path, NEW)
         _keeps_every_line(before, text)
         assert read_stories_yaml(text)[-1].name == "taught in the app"
 
 
 def test_file_without_stories_gets_a_section():
     rules_only = 'version: "3.1"\nrules:\n- rule: bye\n  steps:\n  - intent: goodbye\n  - action: utter_goodbye\n'
-    text = _append_yaml_stories(rules_only, write_stories_yaml(NEW), Path("rules.yml"))
+    text = with_stories(rules_only, Path("rules.yml"), NEW)
     _keeps_every_line(rules_only, text)
     assert [s.name for s in read_stories_yaml(text)] == ["taught in the app", "bye"]
+
+
+def test_a_stories_key_that_is_not_a_list_is_refused():
+    with pytest.raises(ExportError, match=r"\(line 2\) is not a list of stories"):
+        with_stories('version: "3.1"\nstories: none yet\n', Path("stories.yml"), NEW)

@@ -10,9 +10,13 @@ step, for the browser page and the graph pane.
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -22,9 +26,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from core.errors import ActionServerError, BotcoachError, ExportError
+from core.errors import ActionServerError, BotcoachError
+from core.interactive.export import ExportPaths, ExportPlan, taught
+from core.interactive.journal import SessionSummary
+from core.interactive.model_fit import ModelFit
+from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
+from core.interactive.session import Session
 from tui.app_answers import NEW_ACTION, AnswersMixin
-from tui.export import ExportPaths, export_session
 from tui.graph_feed import GraphFeed
 from tui.keymap import keys_of, unknown_ids
 from tui.screens.export_paths import ExportPathsScreen
@@ -32,7 +40,7 @@ from tui.screens.fork_picker import ForkPickerScreen
 from tui.screens.help import HelpScreen, help_text
 from tui.screens.menu import MenuScreen
 from tui.screens.message import MessageScreen
-from tui.session import ACTION, NLU, USER_INPUT, Question, Session
+from tui.screens.pick import PickScreen
 from tui.widgets.graph_pane import GraphPane
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.question_bar import QuestionBar
@@ -41,18 +49,35 @@ from tui.widgets.slots_panel import SlotsPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.too_small_notice import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 
+if TYPE_CHECKING:
+    from core.runtime.agent import Agent
+
 WIDE = 120  # app.tcss gives the side column more room from here on
 GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
 Progress = Callable[[str], None]
 
 
 @dataclass
-class Startup:
-    """What the command hands the app: how to load the session (reporting progress lines), what
-    the status line says, the graph page's port (None: not served) and the keymap."""
+class Loaded:
+    """What the load worker hands the app: the bot, and what to ask before teaching starts."""
 
-    load_session: Callable[[Progress], Session]
+    agent: Agent
+    model_label: str
+    fit: ModelFit | None = None  # the model does not fit the project (None: it does)
+    unfinished: list[SessionSummary] = field(default_factory=list)  # sessions to offer back
+    resume: Path | None = None  # --resume: this journal, without asking
+
+
+@dataclass
+class Startup:
+    """What the command hands the app: how to load the bot (reporting progress lines) and open a
+    session on it (a journal to resume, or None), what the status line says, the graph page's
+    port (None: not served) and the keymap."""
+
+    load: Callable[[Progress], Loaded]
+    open_session: Callable[[Loaded, Path | None], Session]
     export_paths: ExportPaths
+    retrain: Callable[[Progress], Loaded] | None = None  # train a model for the project, then load
     data_label: str = ""
     check_action_server: Callable[[Session], str | None] = lambda session: None  # a problem, or None
     graph_port: int | None = None
@@ -86,6 +111,8 @@ class InteractiveApp(AnswersMixin, App[int]):
         self.graph_feed = GraphFeed(startup.graph_port)
         self.messages: list[str] = []  # every notification, for tests and the help screen
         self.progress_lines: list[str] = []  # what loading (and training) reported
+        self.exported: list[str] = []  # what every export of this run wrote, said again on leaving
+        self.exit_lines: list[str] = []  # printed by the command once the screen is gone
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -111,15 +138,40 @@ class InteractiveApp(AnswersMixin, App[int]):
             self.notify_problem(
                 f"keymap: no key binding has the id {', '.join(unknown)} (see F1 for the ids)", "warning"
             )
+        self._leave_on_signals()
         self.query_one(GraphPane).display = False
         self.query_one(StatusLine).show(data=self.startup.data_label)
-        self.query_one(QuestionBar).ask(USER_INPUT, "Next user input", "type a message, Enter to send · model loading…")
+        self.query_one(QuestionBar).ask(
+            QuestionKind.USER_INPUT, NEXT_USER_INPUT, "type a message, Enter to send · model loading…"
+        )
         self.query_one(QuestionBar).user_input.focus()
         self._fit(self.size.width, self.size.height)
-        self.load_session()
+        self.load(self.startup.load)
+
+    def _leave_on_signals(self) -> None:
+        """A closed terminal (SIGHUP) or a SIGTERM ends the app at once: every step is in the
+        journal already, so the next start offers the session back."""
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(number, self.exit, 128 + number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests)
+                continue
 
     def on_unmount(self) -> None:
         self.graph_feed.stop()
+        session = self.session
+        if session is not None and not self.exit_lines:
+            self.exit_lines = self._leaving_lines(session)
+
+    def _leaving_lines(self, session: Session) -> list[str]:
+        lines = [f"Exported: {line}" for line in self.exported] or ["Nothing was exported."]
+        if session.unsaved and not session.state.discarded:
+            lines.append(
+                f"Unexported teaching is kept in the session journal: `botcoach interactive --resume {session.id}` "
+                "brings it back (`botcoach sessions` lists sessions)."
+            )
+        return lines
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
@@ -153,41 +205,104 @@ class InteractiveApp(AnswersMixin, App[int]):
     def keys_hint(self, question: Question, buttons: bool) -> str:
         key = self.key_display
         yes = f"{key('question.yes')}/{key('question.enter')} yes"
-        if question.kind == USER_INPUT:
+        if question.kind == QuestionKind.USER_INPUT:
             choose = f" · {key('botcoach.buttons')} choose a button" if buttons else ""
             return "type a message, Enter to send" + choose
-        if question.kind == NLU:
+        if question.kind == QuestionKind.NLU:
             return f"{yes} · {key('question.no')} pick intent · {key('question.entities')} edit entities"
-        if question.kind == ACTION:
+        if question.kind == QuestionKind.ACTION:
             return f"{yes} · {key('question.no')} pick another · {key('question.new_action')} new action"
         return f"{yes} · {key('question.no')} no"
 
-    # -- workers --------------------------------------------------------------------------------
+    # -- loading --------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
-    def load_session(self) -> Session:
+    def load(self, load: Callable[[Progress], Loaded]) -> None:
         notice = self.graph_feed.start()
         if notice:
             self.call_from_thread(
                 self.notify_problem, notice, "information" if self.graph_feed.server is not None else "warning"
             )
-        session = self.startup.load_session(self._report_progress)
-        problem = self.startup.check_action_server(session)
-        self._publish_graph(session, session.question)
-        self.call_from_thread(self._loaded, session, problem)
-        return session
+        loaded = load(self._report_progress)
+        self.call_from_thread(self._loaded, loaded)
 
     def _report_progress(self, line: str) -> None:
-        """Called from the load worker: the line goes to the status line and the question bar."""
+        """Called from a worker: the line goes to the status line and the question bar."""
 
         def show() -> None:
             self.progress_lines.append(line)
             self.query_one(StatusLine).show(model=line)
-            self.query_one(QuestionBar).ask(USER_INPUT, "Next user input", f"type a message, Enter to send · {line}")
+            if self.session is None:
+                self.query_one(QuestionBar).ask(
+                    QuestionKind.USER_INPUT, NEXT_USER_INPUT, f"type a message, Enter to send · {line}"
+                )
 
         self.call_from_thread(show)
 
-    def _loaded(self, session: Session, action_server_problem: str | None) -> None:
+    def _loaded(self, loaded: Loaded) -> None:
+        """The bot is ready: ask what has to be asked (a model that does not fit, a session to
+        resume), then open the session."""
+        self.query_one(StatusLine).show(model=loaded.model_label)
+        if loaded.fit is not None and self.startup.retrain is not None:
+            choices = [
+                Entry("train", "Train a model for this project now (the screen stays usable)"),
+                Entry("go_on", "Go on with this model"),
+            ]
+
+            def chosen(choice: str | None) -> None:
+                if choice == "train" and self.startup.retrain is not None:
+                    self.load(self.startup.retrain)
+                else:
+                    self._ask_resume(loaded)
+
+            title = f"The model {loaded.model_label} does not fit this project:\n{loaded.fit.describe()}"
+            self.messages.append(title)
+            self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose"), chosen)
+            return
+        self._ask_resume(loaded)
+
+    def _ask_resume(self, loaded: Loaded) -> None:
+        if loaded.resume is not None or not loaded.unfinished:
+            self.open_session(loaded, loaded.resume)
+            return
+        newest = loaded.unfinished[0]
+        age = _age(newest.changed)
+        more = f" ({len(loaded.unfinished) - 1} more: `botcoach sessions`)" if len(loaded.unfinished) > 1 else ""
+        title = (
+            f"An unfinished session from {age} ago: {newest.user_turns} user turn(s) in {newest.conversations} "
+            f"conversation(s), {newest.status}{more}"
+        )
+        choices = [
+            Entry("resume", "Resume it"),
+            Entry("new", "Start a new session (keep that one for later)"),
+            Entry("discard", "Discard it and start a new session"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self.open_session(loaded, newest.path)
+                return
+            if choice == "discard":
+                self.discard_journal(newest.path)
+            self.open_session(loaded, None)
+
+        self.messages.append(title)
+        self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc new session"), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="discard")
+    def discard_journal(self, path: Path) -> None:
+        from core.interactive.journal import Journal
+
+        Journal(path).write([{"discarded": True}])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="session")
+    def open_session(self, loaded: Loaded, resume: Path | None) -> None:
+        session = self.startup.open_session(loaded, resume)
+        problem = self.startup.check_action_server(session)
+        self._publish_graph(session, session.question)
+        self.call_from_thread(self._session_ready, session, problem)
+
+    def _session_ready(self, session: Session, action_server_problem: str | None) -> None:
         self.session = session
         status = self.query_one(StatusLine)
         endpoint = session.agent.registry.action_endpoint
@@ -207,6 +322,8 @@ class InteractiveApp(AnswersMixin, App[int]):
         if self.queued_text is not None:
             text, self.queued_text = self.queued_text, None
             self.step("submit", lambda s: s.submit(text))
+
+    # -- steps ----------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def run_step(self, label: str, step: Callable[[], Question]) -> Question:
@@ -244,14 +361,19 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
         if worker.group == "load" and event.state == WorkerState.ERROR:
             self.query_one(StatusLine).show(model="not loaded")
             self.query_one(QuestionBar).ask(
-                USER_INPUT, f"The model could not be loaded: {worker.error}", "Ctrl-C for the menu"
+                QuestionKind.USER_INPUT, f"The model could not be loaded: {worker.error}", "Ctrl-C for the menu"
             )
             self.notify_problem(str(worker.error))
             return
-        if worker.group != "step" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+        if worker.group == "export":
+            self._export_finished(worker)
+            return
+        if worker.group != "step":
             return
         self.busy = False
         if event.state == WorkerState.SUCCESS:
@@ -275,10 +397,10 @@ class InteractiveApp(AnswersMixin, App[int]):
             return
         self.query_one(HistoryTable).show(session.tracker)
         self.query_one(SlotsPanel).show(session.tracker)
-        self.query_one(StatusLine).show(unsaved=session.unsaved)
+        self.show_saved_state(session)
         ranked = self.query_one(RankedList)
-        buttons = session.latest_buttons() if question.kind == USER_INPUT else []
-        if question.kind == ACTION and question.prediction is not None:
+        buttons = session.latest_buttons() if question.kind == QuestionKind.USER_INPUT else []
+        if question.kind == QuestionKind.ACTION and question.prediction is not None:
             entries = [Entry(f"action:{name}", f"{p:.2f}  {name}") for name, p in question.prediction.ranking]
             known = {name for name, _ in question.prediction.ranking}
             entries += [
@@ -297,12 +419,37 @@ class InteractiveApp(AnswersMixin, App[int]):
         self.query_one(QuestionBar).ask(question.kind, question.text, self.keys_hint(question, bool(buttons)))
         if question.warning:
             warning, question.warning = question.warning, None
-            self.messages.append(warning)
-            self.push_screen(MessageScreen("Careful", warning))
+            self._warn_contradiction(warning)
         self.refresh_bindings()
 
+    def show_saved_state(self, session: Session) -> None:
+        """The status line's saved / unsaved mark, and a journal that cannot be written, at once."""
+        problem = session.journal_problem
+        self.query_one(StatusLine).show(unsaved=session.unsaved, journal_problem=problem)
+        if problem and problem not in self.messages[-1:]:
+            self.notify_problem(problem)
+
+    def _warn_contradiction(self, warning: str) -> None:
+        """The step just taken contradicts the project's rules or stories: undo it, or keep it
+        (the export lists it again)."""
+        self.messages.append(warning)
+        if warning.startswith(("FormPolicy predicted",)):  # the form question's own warning
+            self.push_screen(MessageScreen("Careful", warning))
+            return
+        choices = [
+            Entry("undo", "Undo this step"),
+            Entry("keep", "Keep it (the export lists it again; training may refuse the data)"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "undo":
+                self.action_undo()
+
+        title = f"Careful: this contradicts the project's training data:\n{warning}"
+        self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc keep"), chosen)
+
     def run_bot_action(self, name: str) -> None:
-        if self.session is None or self.session.question.kind != ACTION:
+        if self.session is None or self.session.question.kind != QuestionKind.ACTION:
             return
         self.step(f"action:{name}", lambda s: s.run_action(name))
 
@@ -371,34 +518,79 @@ class InteractiveApp(AnswersMixin, App[int]):
         elif choice == "export_quit":
             self.action_export(quit_after=True)
         elif choice == "quit":
+            self.action_quit_asking()
+
+    def action_quit_asking(self) -> None:
+        """Leave; with unexported teaching, only after the person chose what becomes of it."""
+        session = self.session
+        if session is None or not session.unsaved:
             self.exit(0)
+            return
+        choices = [
+            Entry("export", "Export, then quit"),
+            Entry("keep", "Quit, keeping the session to resume later (botcoach interactive --resume)"),
+            Entry("discard", "Quit and discard what was taught since the last export"),
+            Entry("cancel", "Cancel"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "export":
+                self.action_export(quit_after=True)
+            elif choice == "keep":
+                self.exit(0)
+            elif choice == "discard":
+                session.discard()
+                self.exit(0)
+
+        title = f"{session.state.user_turns()} user turn(s) taught in this session are not exported."
+        self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc cancel"), chosen)
 
     def action_export(self, quit_after: bool = False, error: str = "") -> None:
         session = self.session
-        if session is None:
+        if session is None or self.busy:
             return
-        summary = f"{len(session.exportable())} conversation(s), {len(session.teachings.examples)} NLU example(s)"
+        conversations = session.state.exportable()
+        summary = f"{len(conversations)} conversation(s), {len(taught(conversations).examples)} NLU example(s)"
 
         def chosen(paths: ExportPaths | None) -> None:
             if paths is None:
                 return
             self.export_paths = paths
-            try:
-                written = export_session(session, paths)
-            except BotcoachError as problem:
-                kind = "cannot write" if isinstance(problem, ExportError) else "cannot export"
-                self.notify_problem(f"Export failed ({kind}): {problem}")
-                self.action_export(quit_after, str(problem))
-                return
-            self.notify_problem("Exported: " + ("; ".join(written) or "nothing new to write"), "information")
-            self.query_one(StatusLine).show(unsaved=session.unsaved)
-            session.mark_training_changed()  # the graph and the form warning read the new stories
-            if self.graph_feed.wanted:
-                self.redraw_graph()
-            if quit_after:
-                self.exit(0)
+            self.busy = True
+            self.query_one(StatusLine).show(model="exporting…")
+            worker = self.export(session, paths)
+            worker.name = "export-quit" if quit_after else "export"
 
         self.push_screen(ExportPathsScreen(self.export_paths, error, summary), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export(self, session: Session, paths: ExportPaths) -> ExportPlan:
+        return session.export(paths, self._report_progress)
+
+    def _export_finished(self, worker: Worker) -> None:
+        session = self.session
+        self.busy = False
+        self.query_one(StatusLine).show(model=session.model_label if session else "")
+        quit_after = worker.name == "export-quit"
+        if worker.state == WorkerState.ERROR:
+            problem = worker.error
+            text = str(problem) if isinstance(problem, BotcoachError) else f"{type(problem).__name__}: {problem}"
+            self.notify_problem(f"Export failed, no file was changed: {text}")
+            self.action_export(quit_after, text)
+            return
+        plan: ExportPlan = worker.result
+        self.exported += plan.summary()
+        lines = plan.summary() or ["nothing new to write"]
+        if plan.contradictions:
+            lines.append("kept contradictions (training may refuse them):")
+            lines += [f"  {p}" for p in plan.contradictions]
+        self.notify_problem("Exported: " + "; ".join(lines), "warning" if plan.contradictions else "information")
+        if session is not None:
+            self.show_saved_state(session)
+            if self.graph_feed.wanted:
+                self.redraw_graph()
+        if quit_after:
+            self.exit(0)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -408,6 +600,15 @@ class InteractiveApp(AnswersMixin, App[int]):
         yield SystemCommand("Start fresh", "A new conversation (the others are kept)", self.action_start_fresh)
         yield SystemCommand("Graph", "Show or hide the graph of similar training stories", self.action_toggle_graph)
         yield SystemCommand("Help", "Keys and questions", self.action_help)
+
+
+def _age(timestamp: float) -> str:
+    seconds = max(0, int(time.time() - timestamp))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def project_label(data: list[str | Path]) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.errors import ActionServerError, BotcoachError
+from core.interactive.questions import Question, QuestionKind
+from core.interactive.session import Session
+from core.nlu.parse import Parse
 from core.training_data.markup import to_markup
 from tui.screens.action_error import ActionErrorScreen
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
 from tui.screens.text_prompt import TextPromptScreen
-from tui.session import ACTION, NLU, USER_INPUT, VALIDATE, Question, Session
 from tui.widgets.question_bar import QuestionBar
 from tui.widgets.ranked_list import RankedList
 from tui.widgets.status_line import StatusLine
@@ -44,16 +46,16 @@ class AnswersMixin:
         if session is None or self.busy:
             return
         question = session.question
-        if question.kind == NLU:
+        if question.kind == QuestionKind.NLU:
             self._answer_nlu(session, question, event.answer)
-        elif question.kind == ACTION:
+        elif question.kind == QuestionKind.ACTION:
             if event.answer == "yes" and question.prediction is not None:
                 self.run_bot_action(question.prediction.action)
             elif event.answer == "no":
                 self.query_one(RankedList).focus_filter()
             elif event.answer == "new_action":
                 self._new_action()
-        elif question.kind == VALIDATE:
+        elif question.kind == QuestionKind.VALIDATE:
             self.step(f"action:{question.action}", lambda s: s.answer_validation(event.answer == "yes"))
 
     def _answer_nlu(self: InteractiveApp, session: Session, question: Question, answer: str) -> None:
@@ -83,10 +85,15 @@ class AnswersMixin:
         session = self.session
         if not name or session is None:
             return
-        session.add_intent(name)
-        self._intent_picked(name.strip())
+        intent = name.strip()
 
-    def _edit_entities(self: InteractiveApp, parse: dict) -> None:
+        def teach(s: Session) -> Question:
+            s.add_intent(intent)
+            return s.confirm_parse(s.correct_parse(intent=intent))
+
+        self.step("confirm", teach)
+
+    def _edit_entities(self: InteractiveApp, parse: Parse) -> None:
         session = self.session
         assert session is not None
         text = parse.get("text") or ""
@@ -115,7 +122,7 @@ class AnswersMixin:
             return
         kind, _, value = event.entry_id.partition(":")
         if kind == "button":
-            if self.session is not None and self.session.question.kind == USER_INPUT:
+            if self.session is not None and self.session.question.kind == QuestionKind.USER_INPUT:
                 self.step("submit", lambda s: s.submit(value))
         elif kind == "action" and value == NEW_ACTION:
             self._new_action()
@@ -135,9 +142,15 @@ class AnswersMixin:
             return None
 
         def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                session.add_action(*result)
-                self.run_bot_action(result[0])
+            if result is None or session.question.kind != QuestionKind.ACTION:
+                return
+            name, text = result
+
+            def teach(s: Session) -> Question:
+                s.add_action(name, text)
+                return s.run_action(name)
+
+            self.step(f"action:{name}", teach)
 
         self.push_screen(NewActionScreen(problem), done)
 

@@ -180,6 +180,35 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
         help="save user messages as text (end-to-end stories), not only intents",
     )
     _flag(p, top, "--out", default="models", help="directory for models trained during the session")
+    _flag(
+        p,
+        top,
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="go on with an unfinished teaching session (the newest, or the one with this id; see `botcoach sessions`)",
+    )
+    _sessions_flags(p, top)
+
+
+def _sessions_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--journals", default=".botcoach", metavar="DIR", help="where session journals are kept")
+
+
+def _session_id(p: argparse.ArgumentParser, top: bool) -> None:
+    p.add_argument("id", nargs="?", help="the session's id or its unique start (default: the newest unfinished)")
+
+
+def _session_export_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    """--journals is also a flag of `sessions` itself (its default comes from there); the project's
+    files are this sub-command's own, with their defaults."""
+    _sessions_flags(p, top)
+    _session_id(p, top)
+    _data(p, True)
+    _domain(p, True)
+    _flag(p, True, "--stories", metavar="FILE", help="stories file to write (default: the project's own)")
+    _flag(p, True, "--nlu", metavar="FILE", help="NLU file to write (default: the project's own)")
 
 
 def _shell_flags(p: argparse.ArgumentParser, top: bool) -> None:
@@ -281,6 +310,29 @@ COMMANDS: list[tuple[str, str, str, list[Adder], list[Sub] | None, bool]] = [
         "and save the corrections as stories, NLU examples and domain entries.",
         [_interactive_flags],
         None,
+        False,
+    ),
+    (
+        "sessions",
+        "List, export or discard teaching sessions.",
+        "Every step of `botcoach interactive` is kept in a journal under .botcoach/ until the session is exported "
+        "or discarded; 'sessions' lists them (age, turns, exported or not), 'sessions export' writes one into the "
+        "project's files without the app, 'sessions discard' ends one.",
+        [_sessions_flags],
+        [
+            (
+                "export",
+                "Export a session's stories, NLU examples and domain entries.",
+                "Writes what the session taught, as the app's export does.",
+                [_session_export_flags],
+            ),
+            (
+                "discard",
+                "Discard an unfinished session.",
+                "Marks the session finished without exporting it; its journal stays on disk.",
+                [_sessions_flags, _session_id],
+            ),
+        ],
         False,
     ),
     (

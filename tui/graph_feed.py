@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from core.interactive.questions import Question
+    from core.interactive.session import Session
     from core.visualization import StoryGraph, VisualizationServer
-    from tui.session import Question, Session
 
 HOST = "127.0.0.1"
 MAX_STORIES = 10

@@ -153,7 +153,8 @@ class _Replay:
         return (self.policy.fallback_action if self.tracker.is_rule else None), source
 
 
-def _collect_sources(policy: RulePolicy, rule_trackers: list[TrainingTracker], domain: Domain) -> Sources:
+def collect_sources(policy: RulePolicy, rule_trackers: list[TrainingTracker], domain: Domain) -> Sources:
+    """Which rules (or built-in rules) taught which action, by prediction source."""
     sources: Sources = {}
     for tracker in rule_trackers:
         for _, gold, predicted, source in _Replay(policy, tracker, domain).steps():
@@ -164,11 +165,10 @@ def _collect_sources(policy: RulePolicy, rule_trackers: list[TrainingTracker], d
     return sources
 
 
-def find_contradictions(
-    policy: RulePolicy, rule_trackers: list[TrainingTracker], trackers: list[TrainingTracker], domain: Domain
-) -> tuple[set[str], Sources]:
-    """Raises a DataError listing every contradiction; returns (sources used by stories, all sources)."""
-    sources = _collect_sources(policy, rule_trackers, domain)
+def contradiction_problems(
+    policy: RulePolicy, sources: Sources, trackers: list[TrainingTracker], domain: Domain
+) -> tuple[list[str], set[str]]:
+    """(one line per place where a rule says otherwise than a rule or story, sources stories use)."""
     problems: list[str] = []
     used_in_stories: set[str] = set()
     for tracker in trackers:
@@ -190,8 +190,15 @@ def find_contradictions(
             if predicted != policy.fallback_action:
                 message += f" which predicted action '{predicted}'"
             problems.append(message + ".")
+    return list(dict.fromkeys(problems)), used_in_stories
+
+
+def find_contradictions(
+    policy: RulePolicy, rule_trackers: list[TrainingTracker], trackers: list[TrainingTracker], domain: Domain
+) -> tuple[set[str], Sources]:
+    """Raises a DataError listing every contradiction; returns (sources used by stories, all sources)."""
+    sources = collect_sources(policy, rule_trackers, domain)
+    problems, used_in_stories = contradiction_problems(policy, sources, trackers, domain)
     if problems:
-        raise DataError(
-            "contradicting rules or stories found:\n" + "\n".join(dict.fromkeys(problems)), hint=_CONTRADICTION_HINT
-        )
+        raise DataError("contradicting rules or stories found:\n" + "\n".join(problems), hint=_CONTRADICTION_HINT)
     return used_in_stories, sources

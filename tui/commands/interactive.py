@@ -1,4 +1,9 @@
-"""`botcoach interactive`: open the app at once; load (or first train) the model in its worker.
+"""`botcoach interactive`: open the app at once; load the bot in its worker.
+
+Without `-m ARCHIVE` the model comes from the models folder and must match the project: when the
+project's data changed since the newest model was trained (or there is none), a model is trained
+first, as `rasa interactive` does, while the screen is already usable. A model named with `-m` is
+compared with the project's domain, and the person decides whether to train or go on.
 
 With `--actions MODULE` our own action server runs in a background thread on 127.0.0.1 for the
 session and the agent talks to it instead of the endpoints file's URL.
@@ -13,8 +18,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.errors import ModelError
+from core.errors import BotcoachError
+
+if TYPE_CHECKING:
+    from core.interactive.session import Session
+    from tui.app import Loaded, Startup
 
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
 
@@ -45,63 +55,96 @@ class ProgressLines:
         self.report(message)
 
 
+def _project(args: argparse.Namespace):
+    from core.training import load_project  # noqa: PLC0415 - loads torch: only in the load worker
+
+    return load_project(args.config, args.domain, list(args.data))
+
+
 def find_or_train_model(args: argparse.Namespace, progress: Progress | None = None) -> Path:
-    """The archive `-m` names (newest in a folder); none yet in the folder: train one first,
-    reporting its progress to `progress`."""
-    from core.model_archive import resolve_model_path
+    """The archive `-m` names; for a models folder, its newest archive if it was trained on the
+    project's data as it is now, else a model trained now (reporting to `progress`). When the
+    data cannot be trained, the newest archive is used with a warning."""
+    from core.model_archive import newest_archive, resolve_model_path  # noqa: PLC0415 - start-up time
+    from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch: only in the load worker
 
-    model = getattr(args, "model", None) or "models"
-    try:
+    model = Path(args.model)
+    if model.is_file() or model.suffix in (".gz", ".tar"):
         return resolve_model_path(model)
-    except ModelError:
-        if Path(model).is_file() or Path(model).suffix in (".gz", ".tar"):
+    report = progress or (lambda line: None)
+    newest = newest_archive(model)
+    report("checking whether the model matches the project's data…")
+    try:
+        project = _project(args)
+        result = train(project, parts_to_train(project, None), model, observer=ProgressLines(report))
+    except BotcoachError as problem:
+        if newest is None:
             raise
-    from core.training import load_project, parts_to_train, train
-
-    if progress is not None:
-        progress(f"no model in {model}: training one first…")
-    project = load_project(
-        getattr(args, "config", None) or "config.yml",
-        getattr(args, "domain", None) or "domain.yml",
-        list(getattr(args, "data", None) or ["data"]),
-    )
-    observer = ProgressLines(progress) if progress is not None else None
-    return train(project, parts_to_train(project, None), model, observer=observer).path
+        report(f"the project's data cannot be trained ({problem.message}): using {newest.name}")
+        return newest
+    report(f"{'reusing' if result.reused else 'trained'} {result.path.name}")
+    return result.path
 
 
-def build_session(
-    args: argparse.Namespace,
-    action_url: str | None = None,
-    journal_dir: str | Path = ".botcoach",
-    progress: Progress | None = None,
-):
-    """The whole startup that may be slow (torch, the model): it runs in the app's worker."""
-    from core.runtime.agent import Agent
-    from core.runtime.endpoints import EndpointConfig
-    from tui.session import Session
+def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progress, force_train: bool = False) -> Loaded:
+    """The whole startup that may be slow (torch, training, the model): it runs in the app's worker."""
+    from core.domain import load_domain  # noqa: PLC0415 - start-up time
+    from core.interactive.journal import list_sessions  # noqa: PLC0415 - start-up time
+    from core.interactive.model_fit import model_fit  # noqa: PLC0415 - start-up time
+    from core.runtime.agent import Agent  # noqa: PLC0415 - loads torch: only in the load worker
+    from core.runtime.endpoints import EndpointConfig  # noqa: PLC0415 - start-up time
+    from forms.registry import register_forms  # noqa: PLC0415 - start-up time
+    from tui.app import Loaded  # noqa: PLC0415 - loads textual: the CLI's --help stays fast
 
-    model_path = find_or_train_model(args, progress)
-    if progress is not None:
-        progress(f"loading {model_path.name}…")
-    agent = Agent.load(model_path, getattr(args, "endpoints", None) or "endpoints.yml", channel="interactive")
+    if force_train:
+        from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch
+
+        project = _project(args)
+        out = args.out
+        model_path = train(project, parts_to_train(project, None), out, observer=ProgressLines(progress)).path
+    else:
+        model_path = find_or_train_model(args, progress)
+    progress(f"loading {model_path.name}…")
+    agent = Agent.load(model_path, args.endpoints, channel="interactive")
     if action_url:
         agent.registry.action_endpoint = EndpointConfig(action_url)
-    from forms.registry import register_forms
-
     register_forms(agent, agent.domain, agent.registry.action_endpoint)
-    session = Session(agent, journal_dir, getattr(args, "conversation_id", None), bool(getattr(args, "e2e", False)))
-    session.model_label = model_path.name
+    fit = None
+    if Path(args.domain).is_file():
+        try:
+            found = model_fit(agent.domain, load_domain(args.domain))
+        except BotcoachError:
+            found = None  # the project's domain does not read: `data validate` says why
+        fit = None if found is None or found.fits else found
+    resume = None
+    if args.resume is not None:
+        from core.interactive.journal import find_session  # noqa: PLC0415 - start-up time
+
+        resume = find_session(args.journals, args.resume or None).path
+    unfinished = [s for s in list_sessions(args.journals) if not s.finished and not s.problem]
+    return Loaded(agent, model_path.name, fit, unfinished, resume)
+
+
+def open_session(args: argparse.Namespace, loaded: Loaded, resume: Path | None) -> Session:
+    """A new session on the loaded bot, or the journaled one at `resume`."""
+    from core.interactive.session import ProjectFiles, Session  # noqa: PLC0415 - start-up time
+
+    if resume is not None:
+        session = Session.resume(loaded.agent, resume)
+    else:
+        project = ProjectFiles([str(d) for d in args.data], str(args.domain), loaded.model_label)
+        session = Session(loaded.agent, args.journals, args.conversation_id, bool(args.e2e), project)
     session.load_training_stories = lambda: _training_stories(args)
+    session.model_label = loaded.model_label
     return session
 
 
 def _training_stories(args: argparse.Namespace) -> list:
-    """The project's stories (the form validation question warns when they say otherwise)."""
-    from core.errors import BotcoachError
-    from core.training_data.loader import load_training_data
+    """The project's stories and rules (the form question and the consistency check use them)."""
+    from core.training_data.loader import load_training_data  # noqa: PLC0415 - start-up time
 
     try:
-        return load_training_data(list(getattr(args, "data", None) or ["data"])).stories
+        return load_training_data(list(args.data)).stories
     except BotcoachError:
         return []
 
@@ -128,38 +171,45 @@ def action_server_problem(session) -> str | None:
     return None
 
 
-def startup_for(args: argparse.Namespace, action_url: str | None = None):
-    """What the app gets from the command line: how to load, where to export, the graph page's
-    port (None with --skip-visualization) and the keymap files' keys."""
-    from tui.app import Startup, project_label
-    from tui.export import default_paths
-    from tui.keymap import load_keymap
+def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Startup:
+    """What the app gets from the command line: how to load and open, where to export, the graph
+    page's port (None with --skip-visualization) and the keymap files' keys."""
+    from core.interactive.export import default_paths  # noqa: PLC0415 - start-up time
+    from tui.app import Startup, project_label  # noqa: PLC0415 - loads textual
+    from tui.keymap import load_keymap  # noqa: PLC0415 - start-up time
 
-    data = list(getattr(args, "data", None) or ["data"])
+    data = list(args.data)
     keymap, keymap_problems = load_keymap()
     return Startup(
-        load_session=lambda progress: build_session(args, action_url, progress=progress),
-        export_paths=default_paths(data, getattr(args, "domain", None) or "domain.yml"),
+        load=lambda progress: load_bot(args, action_url, progress),
+        open_session=lambda loaded, resume: open_session(args, loaded, resume),
+        retrain=lambda progress: load_bot(args, action_url, progress, force_train=True),
+        export_paths=default_paths(data, args.domain),
         data_label=project_label(data),
         check_action_server=action_server_problem,
-        graph_port=None if getattr(args, "skip_visualization", False) else getattr(args, "port", 5005),
+        graph_port=None if args.skip_visualization else args.port,
         keymap=keymap,
         notices=keymap_problems,
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.app import InteractiveApp
-    from tui.background_actions import BackgroundActionServer
+    from tui.app import InteractiveApp  # noqa: PLC0415 - loads textual
+    from tui.background_actions import BackgroundActionServer  # noqa: PLC0415 - loads aiohttp
 
     server = None
     action_url = None
-    if getattr(args, "actions", None):
+    if args.actions:
         server = BackgroundActionServer(args.actions)
         action_url = server.start()
+    app = InteractiveApp(startup_for(args, action_url))
     try:
-        result = InteractiveApp(startup_for(args, action_url)).run()
+        result = app.run()
     finally:
         if server is not None:
             server.stop()
+    for line in app.exit_lines:
+        print(line)
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
     return int(result or 0)

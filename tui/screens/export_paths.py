@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.export import ExportPaths
+from core.interactive.export import ExportPaths
 
 
 class ExportPathsScreen(ModalScreen[ExportPaths | None]):

@@ -13,6 +13,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from core.interactive.questions import QuestionKind
+
+# The answers each question takes (the others' keys are disabled while it is asked).
+ANSWERS = {
+    QuestionKind.NLU: {"yes", "no", "entities"},
+    QuestionKind.ACTION: {"yes", "no", "new_action"},
+    QuestionKind.VALIDATE: {"yes", "no"},
+}
+
 
 class QuestionBar(Vertical, can_focus=True):
     DEFAULT_CSS = """
@@ -41,7 +50,7 @@ class QuestionBar(Vertical, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kind = "user_input"
+        self.kind = QuestionKind.USER_INPUT
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the model…", id="question")
@@ -51,15 +60,15 @@ class QuestionBar(Vertical, can_focus=True):
     def user_input(self) -> Input:
         return self.query_one("#user-input", Input)
 
-    def ask(self, kind: str, text: str, keys: str) -> None:
+    def ask(self, kind: QuestionKind, text: str, keys: str) -> None:
         """Show a question; the input line only for user input."""
         self.kind = kind
-        suffix = "" if kind == "user_input" else " (Y/n)"
-        body = Text(text + suffix, style="bold")
+        typing = kind == QuestionKind.USER_INPUT
+        body = Text(text + ("" if typing else " (Y/n)"), style="bold")
         body.append(f"\n{keys}", style="dim")
         self.query_one("#question", Static).update(body)
-        self.user_input.set_class(kind != "user_input", "-hidden")
-        if kind == "user_input":
+        self.user_input.set_class(not typing, "-hidden")
+        if typing:
             self.user_input.focus()
         else:
             self.focus()
@@ -67,14 +76,7 @@ class QuestionBar(Vertical, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "answer":
             return True
-        if self.kind == "user_input":
-            return False
-        allowed = {
-            "nlu": {"yes", "no", "entities"},
-            "action": {"yes", "no", "new_action"},
-            "validate": {"yes", "no"},
-        }.get(self.kind, set())
-        return parameters[0] in allowed
+        return parameters[0] in ANSWERS.get(self.kind, set())
 
     def action_answer(self, answer: str) -> None:
         self.post_message(self.Answered(answer))

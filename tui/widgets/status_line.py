@@ -1,4 +1,5 @@
-"""One line at the bottom: model, action server state, data files, unsaved changes."""
+"""One line at the bottom: model, action server state, data files, unsaved changes, and a session
+journal that cannot be written (teaching is then not safe from a crash)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class StatusLine(Static):
         self.action_server_ok: bool | None = None
         self.data = ""
         self.unsaved = False
+        self.journal_problem: str | None = None
 
     def show(self, **changes) -> None:
         for key, value in changes.items():
@@ -28,4 +30,6 @@ class StatusLine(Static):
         text.append(self.action_server, style=style)
         text.append(f"  data: {self.data}")
         text.append("  ● unsaved" if self.unsaved else "  saved", style="bold yellow" if self.unsaved else "dim")
+        if self.journal_problem:
+            text.append("  journal: cannot write!", style="bold red")
         self.update(text)
