@@ -46,8 +46,8 @@ def data_limits_help() -> str:
     """The limits on project files and training, as `--help` prints them."""
     return (
         f"limits: one file at most {_size(FILE_MAX_BYTES)}; YAML nested at most {YAML_MAX_DEPTH} deep, "
-        f"aliases repeating at most {YAML_MAX_ALIAS_VALUES:,} values; no YAML tags beyond the standard ones "
-        f"(!!python/... is refused); one NLU example at most {EXAMPLE_MAX_CHARS:,} characters, of which "
+        f"aliases repeating at most {YAML_MAX_ALIAS_VALUES:,} values, and no explicit tags (!!python/..., "
+        f"!custom); one NLU example at most {EXAMPLE_MAX_CHARS:,} characters, of which "
         f"the NLU features read the first {FEATURE_MAX_TOKENS} tokens (a warning names longer ones); "
         f"at most {MAX_INTENTS:,} intents and {MAX_ACTIONS:,} actions."
     )
@@ -55,7 +55,7 @@ def data_limits_help() -> str:
 
 def archive_limits_help() -> str:
     return (
-        f"model archives: at most {ARCHIVE_MAX_MEMBERS} members, one at most {_size(ARCHIVE_MAX_MEMBER_BYTES)}, "
+        f"Model archives: at most {ARCHIVE_MAX_MEMBERS} members, one at most {_size(ARCHIVE_MAX_MEMBER_BYTES)}, "
         f"{_size(ARCHIVE_MAX_BYTES)} unpacked, metadata.json at most {_size(ARCHIVE_METADATA_MAX_BYTES)} and "
         f"JSON nested at most {JSON_MAX_DEPTH} deep; every member must match the hash recorded at training."
     )
