@@ -7,10 +7,16 @@ from __future__ import annotations
 import random
 import string
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from core.errors import DataError, Location
 from core.limits import CLASSIFIER_MAX_WEIGHTS, EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, FILE_MAX_BYTES, MAX_INTENTS
+from core.training_data import markup as markup_module
+from core.training_data.markup import _ENTITY, parse_markup
 from tests.bounded import run_botcoach, run_python
 
 CONFIG = "language: en\npipeline: []\npolicies: []\n"
@@ -127,3 +133,19 @@ def test_the_intent_classifier_stays_below_its_weight_bound_with_a_huge_vocabula
     assert result.returncode == 0, result.stderr[-1000:]
     weights, features = map(int, result.stdout.split())
     assert weights <= CLASSIFIER_MAX_WEIGHTS and features == CLASSIFIER_MAX_WEIGHTS // 900
+
+
+def _outcome(markup: str) -> object:
+    try:
+        return parse_markup(markup, Location("nlu.yml", 3, 7))
+    except DataError as error:
+        return str(error)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet='[](){}ab:" ', max_size=40))
+def test_the_linear_markup_scan_finds_what_the_quadratic_one_found(markup: str) -> None:
+    """Same entities, same plain text, same first error as the scan it replaced (finditer)."""
+    found = _outcome(markup)
+    with patch.object(markup_module, "_annotations", lambda text, location: _ENTITY.finditer(text)):
+        assert found == _outcome(markup)

@@ -18,7 +18,7 @@ from core.errors import DataError, Location
 # [text] followed by (entity) / (entity:value) or a JSON object {...}; text has no brackets
 _ENTITY = re.compile(r"\[(?P<text>[^\]\[]+?)\](?:\((?P<short>[^)]*)\)|(?P<json>\{[^}]*\}))")
 _UNCLOSED = re.compile(r"\][({]")
-_TEXT = re.compile(r"[^\]\[]*")  # the text an annotation's [...] may hold
+_BRACKET = re.compile(r"[\]\[]")  # where the text an annotation's [...] may hold ends
 _KEYS = ("start", "end", "value", "entity", "role", "group")
 
 
@@ -57,7 +57,8 @@ def _annotations(markup: str, location: Location | None) -> Iterator[re.Match]:
     while (start := markup.find("[", start)) >= 0:
         match = _ENTITY.match(markup, start)
         if match is None:
-            stop = _TEXT.match(markup, start + 1).end()
+            bracket = _BRACKET.search(markup, start + 1)
+            stop = bracket.start() if bracket else len(markup)
             if markup.startswith(("](", "]{"), stop):
                 _reject_unclosed(markup, cursor, stop + 2, location)
             start += 1
