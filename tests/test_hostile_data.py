@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from core.errors import DataError, Location
 from core.limits import CLASSIFIER_MAX_WEIGHTS, EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, FILE_MAX_BYTES, MAX_INTENTS
+from core.nlu.intent_message import parse_intent_message
 from core.training_data import markup as markup_module
 from core.training_data.markup import _ENTITY, parse_markup
 from tests.bounded import run_botcoach, run_python
@@ -149,3 +150,11 @@ def test_the_linear_markup_scan_finds_what_the_quadratic_one_found(markup: str) 
     found = _outcome(markup)
     with patch.object(markup_module, "_annotations", lambda text, location: _ENTITY.finditer(text)):
         assert found == _outcome(markup)
+
+
+def test_a_typed_intent_with_absurd_json_gets_no_entities_instead_of_a_crash() -> None:
+    deep = "/greet{" + '"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    huge = '/greet{"a": ' + "9" * 10_000 + "}"
+    for text in (deep, huge):
+        parse = parse_intent_message(text, ["greet"])
+        assert parse is not None and parse["intent"]["name"] == "greet" and parse["entities"] == []
