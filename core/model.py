@@ -102,10 +102,15 @@ def save_model(model: TrainedModel, path: str | Path, components: dict[str, Comp
 
 def load_model(path: str | Path | None) -> TrainedModel:
     """Load an archive (or the newest one in a folder); ModelError when it cannot be used."""
+    return load_model_contents(path)[0]
+
+
+def load_model_contents(path: str | Path | None) -> tuple[TrainedModel, ArchiveContents]:
+    """The model and the archive contents it was built from; ModelError when it cannot be used."""
     archive = resolve_model_path(path)
     contents = read_archive(archive)
     try:
-        return model_from_contents(contents, archive)
+        return model_from_contents(contents, archive), contents
     except ModelError:
         raise
     except BotcoachError as exc:

@@ -9,20 +9,26 @@ Layout::
     components/<name>/meta.json      a component's vocabularies and settings
     components/<name>/tensors.pt     its tensors: torch.save of a plain dict of tensors
 
-An archive can come from anywhere, so reading trusts nothing in it: every member is checked
-(regular file or folder, relative path that stays inside the target, no links or devices)
-before anything is extracted, extraction uses tarfile's "data" filter as a second line, and
-tensors are loaded with `weights_only=True`, which refuses any pickled object.
+An archive can come from anywhere, so reading trusts nothing in it. Nothing is extracted to disk:
+the gzip stream is read to its end (so its checksum catches a flipped byte or a cut tail) within
+the size and count limits of core/limits.py, every member must be a regular file with a plain
+relative name, and must match the sha256 that metadata.json recorded for it at training (so a
+replaced or damaged member is named). JSON is parsed with a depth limit, and tensors are loaded
+with `weights_only=True`, which refuses any pickled object. Reading members ourselves also keeps
+botcoach working on every Python 3.11 (tarfile's extraction filters came with 3.11.4).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import json
 import os
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -31,8 +37,17 @@ from typing import Any
 import torch
 
 from core.errors import ModelError
+from core.jsonio import JSONTooDeepError, loads_bounded
+from core.limits import (
+    ARCHIVE_MAX_BYTES,
+    ARCHIVE_MAX_MEMBER_BYTES,
+    ARCHIVE_MAX_MEMBERS,
+    ARCHIVE_METADATA_MAX_BYTES,
+    JSON_MAX_DEPTH,
+    MiB,
+)
 
-ARCHIVE_FORMAT = 1
+ARCHIVE_FORMAT = 2  # 2: metadata.json records the sha256 of every other member
 ARCHIVE_SUFFIX = ".tar.gz"
 METADATA_FILE = "metadata.json"
 DOMAIN_FILE = "domain.yml"
@@ -109,7 +124,6 @@ def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
     """Write the archive atomically: a temp file beside `path`, fsync, then rename."""
     path = Path(path)
     files: list[tuple[str, bytes]] = [
-        (METADATA_FILE, _json_bytes(_metadata_with_components(contents))),
         (CONFIG_FILE, contents.config_text.encode()),
         (RESOLVED_CONFIG_FILE, _json_bytes(contents.resolved_config)),
     ]
@@ -118,6 +132,9 @@ def write_archive(path: str | Path, contents: ArchiveContents) -> Path:
     for name, component in contents.components.items():
         files.append((_member(name, "meta.json"), _json_bytes(component.meta)))
         files.append((_member(name, "tensors.pt"), _tensor_bytes(component.tensors)))
+    metadata = _metadata_with_components(contents)
+    metadata["members"] = {name: hashlib.sha256(data).hexdigest() for name, data in files}
+    files.insert(0, (METADATA_FILE, _json_bytes(metadata)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -201,92 +218,138 @@ def _tensor_bytes(tensors: dict[str, Any]) -> bytes:
 
 
 def read_archive(path: str | Path) -> ArchiveContents:
-    """Check, extract into a temporary folder and read an archive; ModelError when unsafe or broken."""
+    """Read and verify an archive; ModelError when it is unsafe, damaged or not botcoach's."""
     path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="botcoach-model-") as tmp:
-        target = Path(tmp)
-        safe_extract(path, target)
-        metadata = _read_json(path, target, METADATA_FILE)
-        if not isinstance(metadata, dict):
-            raise _broken(path, f"{METADATA_FILE} is not a JSON object")
-        if not isinstance(metadata.get("format"), int) or metadata["format"] > ARCHIVE_FORMAT:
-            raise ModelError(
-                f"{path}: archive format {metadata.get('format')!r} is not one this botcoach reads",
-                hint=f"update botcoach, or {TRAIN_HINT}",
-            )
-        components = {}
-        listed = metadata.get("components") or {}
-        if not isinstance(listed, dict):
-            raise _broken(path, "the component list in metadata.json is not a mapping")
-        for name, entry in listed.items():
-            if not isinstance(entry, dict):
-                raise _broken(path, f"component {name!r} in metadata.json is not a mapping")
-            meta = _read_json(path, target, _member_of(path, name, "meta.json"))
-            tensors = _read_tensors(path, target, _member_of(path, name, "tensors.pt"))
-            for key in entry.get("numpy") or []:
-                if isinstance(tensors.get(key), torch.Tensor):
-                    tensors[key] = tensors[key].numpy()
-            components[name] = ComponentState(str(entry.get("kind", name)), meta, tensors)
-        domain_file = target / DOMAIN_FILE
-        return ArchiveContents(
-            metadata=metadata,
-            config_text=_read_text(path, target, CONFIG_FILE),
-            resolved_config=_read_json(path, target, RESOLVED_CONFIG_FILE),
-            domain_text=_read_text(path, target, DOMAIN_FILE) if domain_file.exists() else None,
-            components=components,
-        )
+    members = _verified_members(path)
+    metadata = members.pop(METADATA_FILE)
+    components = {}
+    listed = metadata.get("components") or {}
+    if not isinstance(listed, dict):
+        raise _broken(path, "the component list in metadata.json is not a mapping")
+    for name, entry in listed.items():
+        if not isinstance(entry, dict):
+            raise _broken(path, f"component {name!r} in metadata.json is not a mapping")
+        meta = _json(path, _member_of(path, name, "meta.json"), members)
+        tensors = _tensors(path, _member_of(path, name, "tensors.pt"), members)
+        for key in entry.get("numpy") or []:
+            if isinstance(tensors.get(key), torch.Tensor):
+                tensors[key] = tensors[key].numpy()
+        components[name] = ComponentState(str(entry.get("kind", name)), meta, tensors)
+    return ArchiveContents(
+        metadata=metadata,
+        config_text=_text(path, CONFIG_FILE, members),
+        resolved_config=_json(path, RESOLVED_CONFIG_FILE, members),
+        domain_text=_text(path, DOMAIN_FILE, members) if DOMAIN_FILE in members else None,
+        components=components,
+    )
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """Only metadata.json, without extracting anything (for fingerprint checks and listings)."""
-    path = Path(path)
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            member = tar.getmember(METADATA_FILE)
-            if not member.isreg():
-                raise _broken(path, f"{METADATA_FILE} is not a regular file")
-            handle = tar.extractfile(member)
-            data = json.loads(handle.read()) if handle else None
-    except KeyError as exc:
-        raise _broken(path, f"no {METADATA_FILE} inside") from exc
-    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        raise _broken(path, f"cannot be read ({exc})") from exc
-    if not isinstance(data, dict):
-        raise _broken(path, f"{METADATA_FILE} is not a JSON object")
-    return data
+    """metadata.json of a verified archive (every member read and its hash checked)."""
+    return _verified_members(Path(path))[METADATA_FILE]
 
 
-def safe_extract(archive: Path, target: Path) -> None:
-    """Extract only after every member proved harmless; refuse the whole archive otherwise."""
-    root = target.resolve()
+def _verified_members(archive: Path) -> dict[str, Any]:
+    """Every member's bytes, and metadata.json parsed, once each member matched its recorded hash."""
+    members = _members(archive)
+    if METADATA_FILE not in members:
+        raise _broken(archive, f"no {METADATA_FILE} inside")
+    metadata = _json(archive, METADATA_FILE, members)
+    if not isinstance(metadata, dict):
+        raise _broken(archive, f"{METADATA_FILE} is not a JSON object")
+    version = metadata.get("format")
+    if not isinstance(version, int) or version > ARCHIVE_FORMAT:
+        raise ModelError(
+            f"{archive}: archive format {version!r} is not one this botcoach reads",
+            hint=f"update botcoach, or {TRAIN_HINT}",
+        )
+    hashes = metadata.get("members")
+    if version < ARCHIVE_FORMAT or not isinstance(hashes, dict):
+        raise ModelError(
+            f"{archive}: the archive records no content hashes (an older botcoach wrote it)", hint=TRAIN_HINT
+        )
+    for name, data in members.items():
+        if name == METADATA_FILE:
+            continue
+        if name not in hashes:
+            raise _broken(archive, f"it holds {name!r}, which metadata.json does not list")
+        if hashlib.sha256(data).hexdigest() != hashes[name]:
+            raise _broken(archive, f"{name} does not match the hash recorded when it was trained")
+    for name in hashes:
+        if name not in members:
+            raise _broken(archive, f"{name} is missing")
+    return {**members, METADATA_FILE: metadata}
+
+
+class _Bounded(io.RawIOBase):
+    """A reader that refuses to give more than `limit` bytes in all (a gzip bomb stops here)."""
+
+    def __init__(self, stream: Any, limit: int):
+        self.stream, self.left = stream, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise _TooLargeError
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    """The regular members' bytes, after checking each header; the whole stream is read, so
+    gzip's checksum and length are checked too. Folders are skipped."""
+    members: dict[str, bytes] = {}
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
-                _check_member(archive, member, root)
-            tar.extractall(root, members=members, filter="data")
+        with archive.open("rb") as raw, gzip.GzipFile(fileobj=raw) as unzipped:
+            stream = io.BufferedReader(_Bounded(unzipped, ARCHIVE_MAX_BYTES))
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                for count, member in enumerate(tar, start=1):
+                    _check_member(archive, member, count)
+                    if member.isdir():
+                        continue
+                    if member.name in members:
+                        raise _broken(archive, f"it holds {member.name!r} twice")
+                    handle = tar.extractfile(member)
+                    members[member.name] = handle.read() if handle else b""
+            while stream.read(1 << 16):  # the padding after the tar's end, then gzip's trailer
+                pass
     except ModelError:
         raise
     except FileNotFoundError as exc:
         raise ModelError(f"model not found: {archive}", hint=TRAIN_HINT) from exc
-    except (tarfile.TarError, OSError, EOFError) as exc:  # includes tarfile's FilterError
-        raise _broken(archive, f"cannot be unpacked ({exc})") from exc
+    except _TooLargeError:
+        raise _broken(archive, f"it unpacks to more than {ARCHIVE_MAX_BYTES // MiB} MiB, the limit") from None
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:  # gzip's BadGzipFile is an OSError
+        raise _broken(archive, f"cannot be unpacked ({exc or type(exc).__name__})") from exc
+    return members
 
 
-def _check_member(archive: Path, member: tarfile.TarInfo, root: Path) -> None:
+def _check_member(archive: Path, member: tarfile.TarInfo, count: int) -> None:
     name = member.name
     unsafe = None
-    if not (member.isreg() or member.isdir()):
+    if count > ARCHIVE_MAX_MEMBERS:
+        unsafe = f"one member more than {ARCHIVE_MAX_MEMBERS}, the limit"
+    elif not (member.isreg() or member.isdir()):
         unsafe = "a link or special file" if (member.issym() or member.islnk()) else "a device or special file"
     elif name.startswith(("/", "\\")) or PurePosixPath(name).is_absolute() or (len(name) > 1 and name[1] == ":"):
         unsafe = "an absolute path"
     elif ".." in PurePosixPath(name.replace("\\", "/")).parts:
         unsafe = "a path that climbs out with '..'"
-    elif not (root / name).resolve().is_relative_to(root):
-        unsafe = "a path outside the archive's folder"
+    elif name == METADATA_FILE and member.size > ARCHIVE_METADATA_MAX_BYTES:
+        unsafe = f"{member.size:,} bytes, more than {ARCHIVE_METADATA_MAX_BYTES // MiB} MiB, the limit for it"
+    elif member.size > ARCHIVE_MAX_MEMBER_BYTES:
+        unsafe = f"{member.size:,} bytes, more than {ARCHIVE_MAX_MEMBER_BYTES // MiB} MiB, the limit for one member"
     if unsafe:
         raise ModelError(
-            f"{archive}: refused to unpack: member {name!r} is {unsafe}",
+            f"{archive}: refused to read: member {name!r} is {unsafe}",
             hint=f"this archive was not written by botcoach or was tampered with; delete it and {TRAIN_HINT}",
         )
 
@@ -298,33 +361,32 @@ def _member_of(archive: Path, component: str, file: str) -> str:
         raise _broken(archive, f"component name {component!r} is not a plain name") from exc
 
 
-def _read_bytes(archive: Path, target: Path, member: str) -> bytes:
-    file = target / member
-    if not file.is_file():
+def _bytes(archive: Path, member: str, members: dict[str, Any]) -> bytes:
+    if member not in members:
         raise _broken(archive, f"{member} is missing")
-    return file.read_bytes()
+    return members[member]
 
 
-def _read_text(archive: Path, target: Path, member: str) -> str:
+def _text(archive: Path, member: str, members: dict[str, Any]) -> str:
     try:
-        return _read_bytes(archive, target, member).decode("utf-8")
+        return _bytes(archive, member, members).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _broken(archive, f"{member} is not UTF-8 text") from exc
 
 
-def _read_json(archive: Path, target: Path, member: str) -> Any:
+def _json(archive: Path, member: str, members: dict[str, Any]) -> Any:
     try:
-        return json.loads(_read_text(archive, target, member))
+        return loads_bounded(_text(archive, member, members))
+    except JSONTooDeepError:
+        raise _broken(archive, f"{member} nests deeper than {JSON_MAX_DEPTH} levels, the limit") from None
     except ValueError as exc:
         raise _broken(archive, f"{member} is not valid JSON ({exc})") from exc
 
 
-def _read_tensors(archive: Path, target: Path, member: str) -> dict[str, Any]:
-    file = target / member
-    if not file.is_file():
-        raise _broken(archive, f"{member} is missing")
+def _tensors(archive: Path, member: str, members: dict[str, Any]) -> dict[str, Any]:
+    data = _bytes(archive, member, members)
     try:
-        tensors = torch.load(file, map_location="cpu", weights_only=True)
+        tensors = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ...: all mean "refused"
         raise ModelError(
             f"{archive}: refused to load {member}: it is not a plain file of tensors ({type(exc).__name__})",

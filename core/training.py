@@ -6,6 +6,11 @@ forced, the newest archive in the output folder is compared by fingerprint: noth
 means it is reused as is; otherwise only the changed half is retrained and the other half's
 state is copied from that archive.
 
+Before anything is trained, the project is checked as `botcoach data validate` checks it:
+training refuses what validation calls an error (unless told to skip validation, which it then
+says), and always refuses what passes botcoach's limits. The newest archive is reused only if it
+loads; one that does not is named and a new model is trained.
+
 Core never prints: progress goes to a `TrainingObserver` the CLI implements.
 """
 
@@ -27,11 +32,13 @@ from core.model import (
     core_components,
     ensemble_from_component,
     interpreter_from_component,
+    load_model_contents,
     nlu_components,
     save_model,
 )
-from core.model_archive import ComponentState, new_archive_path, newest_archive, read_archive, read_metadata
+from core.model_archive import ArchiveContents, ComponentState, new_archive_path, newest_archive
 from core.training_data.loader import TrainingData, load_training_data
+from core.validation import Report, check_data, limit_findings, validate
 
 if TYPE_CHECKING:
     from core.nlu.model import NLUModelConfig
@@ -84,11 +91,14 @@ def load_project(
     data_paths: list[str | Path],
     subcommand: str | None = None,
 ) -> Project:
-    """Read config and data, and the domain when the dialogue half will be trained: `train nlu`
-    and a `train` whose data has no stories need none."""
+    """Read config and data, and the domain: `train nlu` needs none, nor does a `train` whose data
+    has no stories, but when that project has a domain file it is read, so that training checks
+    the NLU against it as `data validate` does."""
     config = load_config(config_path)
     data = load_training_data(list(data_paths))
     wants_core = subcommand == "core" or (subcommand is None and bool(data.stories))
+    if domain_path is not None and subcommand is None and not wants_core:
+        wants_core = Path(domain_path).exists()  # to check the NLU against it, not to train with it
     domain = load_domain(domain_path) if wants_core and domain_path is not None else None
     return Project(config, data, domain)
 
@@ -129,6 +139,36 @@ def _require_domain(project: Project) -> None:
         raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
 
 
+def check_project(project: Project) -> Report:
+    """What `data validate` reports on this project (only the data checks without a domain)."""
+    if project.domain is None:
+        return check_data(project.data)
+    return validate(project.domain, project.data, project.config.policies.max_history)
+
+
+def _check_before_training(project: Project, observer: TrainingObserver, skip_validation: bool) -> None:
+    """Refuse past a limit (always) or on a validation error (unless skipped, which is said)."""
+    limits = limit_findings(project.data, project.domain)
+    for finding in limits:
+        if finding.level == "error":
+            raise DataError(finding.message, finding.location, finding.hint)
+    errors = check_project(project).errors
+    if errors and not skip_validation:
+        shown = "\n".join("  " + str(e).replace("\n", "\n  ") for e in errors[:3])
+        more = f"\n  ... and {len(errors) - 3} more" if len(errors) > 3 else ""
+        raise DataError(
+            f"validation found {len(errors)} error(s), so nothing was trained:\n{shown}{more}",
+            hint="fix them (`botcoach data validate` lists them all), or pass --skip-validation to train anyway",
+        )
+    if errors:
+        observer.warning(
+            f"training despite {len(errors)} validation error(s), since validation was skipped; the first: "
+            f"{str(errors[0]).splitlines()[0]}"
+        )
+    for finding in limits:
+        observer.warning(finding.message)
+
+
 def train(
     project: Project,
     parts: tuple[str, ...],
@@ -136,11 +176,14 @@ def train(
     *,
     fixed_name: str | None = None,
     force: bool = False,
+    skip_validation: bool = False,
     observer: TrainingObserver | None = None,
 ) -> TrainResult:
-    """Train `parts` (see `parts_to_train`) and write the archive into `out_dir`."""
+    """Train `parts` (see `parts_to_train`) and write the archive into `out_dir`; DataError when
+    the project does not validate (see `_check_before_training`)."""
     started = time.perf_counter()
     observer = observer or TrainingObserver()
+    _check_before_training(project, observer, skip_validation)
     fingerprint = project_fingerprint(
         project.config,
         project.domain if "core" in parts else None,
@@ -149,7 +192,7 @@ def train(
         project.lookups(),
         parts,
     )
-    previous = None if force else _previous(out_dir)
+    previous = None if force else _previous(out_dir, observer)
     copyable = _copyable_parts(previous, fingerprint, parts)
     target = new_archive_path(out_dir, fixed_name)
     if (
@@ -185,29 +228,32 @@ def train(
     )
 
 
-def _old_states(previous: tuple[Path, dict] | None, parts: list[str]) -> dict[str, ComponentState]:
-    """The stored states of `parts` in the previous archive; none when it cannot be read."""
+Previous = tuple[Path, dict, ArchiveContents]  # the newest archive, its metadata and contents
+
+
+def _old_states(previous: Previous | None, parts: list[str]) -> dict[str, ComponentState]:
+    """The stored states of `parts` in the previous archive."""
     if previous is None or not parts:
         return {}
-    try:
-        stored = read_archive(previous[0]).components
-    except ModelError:
-        return {}
+    stored = previous[2].components
     return {PART_COMPONENT[p]: stored[PART_COMPONENT[p]] for p in parts if PART_COMPONENT[p] in stored}
 
 
-def _previous(out_dir: str | Path) -> tuple[Path, dict] | None:
-    """The newest archive in `out_dir` and its metadata; an unreadable one is simply not reused."""
+def _previous(out_dir: str | Path, observer: TrainingObserver) -> Previous | None:
+    """The newest archive in `out_dir`, if it loads as a model (every member's hash checked, the
+    models built); one that does not is named, and everything is trained anew."""
     newest = newest_archive(out_dir)
     if newest is None:
         return None
     try:
-        return newest, read_metadata(newest)
-    except ModelError:
+        _model, contents = load_model_contents(newest)
+    except ModelError as error:
+        observer.warning(f"the newest model cannot be loaded, so a new one is trained: {error.message}")
         return None
+    return newest, contents.metadata, contents
 
 
-def _copyable_parts(previous: tuple[Path, dict] | None, fingerprint: Fingerprint, parts: tuple[str, ...]) -> list[str]:
+def _copyable_parts(previous: Previous | None, fingerprint: Fingerprint, parts: tuple[str, ...]) -> list[str]:
     if previous is None:
         return []
     old_parts = previous[1].get("parts") or []

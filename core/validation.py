@@ -3,7 +3,11 @@
 Reading errors (malformed files) stop early as DataError. What can be read is cross-checked here:
 names a story or rule uses that the domain lacks, responses without content, intents without
 examples, examples labelled with two intents, form mappings to unknown entities, and story
-conflicts (the same `max_history` history followed by different actions).
+conflicts (the same `max_history` history followed by different actions; a warning, as in Rasa).
+
+`botcoach train` runs the same checks and refuses to train on any error, so validation and
+training agree: a data file that gives no training data, an empty domain, an example or a data
+set past botcoach's limits (core/limits.py) are errors here and refusals there.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from core.domain import DEFAULT_INTENTS, LEGACY_ACTIONS, Domain
 from core.domain.items import RESPONSE_CONTENT_KEYS
 from core.errors import Location
+from core.limits import EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, MAX_ACTIONS, MAX_INTENTS
+from core.nlu.tokenizer import is_truncated
 from core.training_data.loader import TrainingData
 from core.training_data.story_model import (
     ActionStep,
@@ -57,8 +63,14 @@ class Report:
 
 
 def validate(domain: Domain, data: TrainingData, max_history: int = 5) -> Report:
-    """Every check, in Rasa's order: domain, NLU, stories and rules, story structure."""
-    report = Report()
+    """Every check, in Rasa's order: data files and limits, domain, NLU, stories and rules, story
+    structure."""
+    report = check_data(data, domain)
+    if domain == Domain():
+        report.error(
+            "the domain is empty: it declares no intents, entities, slots, responses, actions or forms",
+            hint="pass the project's domain with -d (e.g. -d domain.yml)",
+        )
     _check_responses(domain, report)
     _check_forms(domain, report)
     _check_nlu(domain, data, report)
@@ -66,6 +78,68 @@ def validate(domain: Domain, data: TrainingData, max_history: int = 5) -> Report
     if data.stories:
         _check_conflicts(domain, data.stories, max_history, report)
     return report
+
+
+def check_data(data: TrainingData, domain: Domain | None = None) -> Report:
+    """What training refuses or skips, with or without a domain (`train nlu` has none): data files
+    that gave no training data, and the limits."""
+    report = Report()
+    for unused in data.unused:
+        report.error(f"{unused.path.name} {unused.reason}", Location(unused.path), unused.hint)
+    report.findings.extend(limit_findings(data, domain))
+    return report
+
+
+def limit_findings(data: TrainingData, domain: Domain | None = None) -> list[Finding]:
+    """Errors for what passes botcoach's limits, and a warning naming the examples whose
+    features are truncated. Training refuses these errors even when validation is skipped."""
+    found: list[Finding] = []
+    truncated: list[Location | None] = []
+    for example in data.nlu.examples:
+        if len(example.text) > EXAMPLE_MAX_CHARS:
+            found.append(
+                Finding(
+                    "error",
+                    f"an NLU example of {len(example.text):,} characters is longer than {EXAMPLE_MAX_CHARS:,}, "
+                    "the limit for one example",
+                    example.location,
+                    "shorten it or split it into several examples (is it a pasted file?)",
+                )
+            )
+        elif is_truncated(example.text):
+            truncated.append(example.location)
+    if truncated:
+        shown = ", ".join(str(where) for where in truncated[:5]) + (", ..." if len(truncated) > 5 else "")
+        found.append(
+            Finding(
+                "warning",
+                f"{len(truncated)} NLU example(s) have more than {FEATURE_MAX_TOKENS} tokens; the NLU features "
+                f"read only their first {FEATURE_MAX_TOKENS}: {shown}",
+                truncated[0],
+                "shorten them: a message a user types is rarely this long",
+            )
+        )
+    intents = {i.split("/", 1)[0] for i in data.nlu.intents} | set(domain.intents if domain else ())
+    if len(intents) > MAX_INTENTS:
+        found.append(
+            Finding(
+                "error",
+                f"the project has {len(intents):,} intents, more than {MAX_INTENTS:,}, the limit",
+                data.nlu.examples[0].location if data.nlu.examples else None,
+                "merge intents that mean the same (retrieval intents like faq/ask_x count once, as faq)",
+            )
+        )
+    if domain is not None and len(domain.action_names) > MAX_ACTIONS:
+        found.append(
+            Finding(
+                "error",
+                f"the domain has {len(domain.action_names):,} actions (responses and forms included), "
+                f"more than {MAX_ACTIONS:,}, the limit",
+                None,
+                "merge responses that say the same, or split the bot",
+            )
+        )
+    return found
 
 
 def _check_responses(domain: Domain, report: Report) -> None:
@@ -236,5 +310,5 @@ def _check_conflicts(domain: Domain, stories: list[Story], max_history: int, rep
     from core.training_data.trackers import training_trackers
 
     trackers = [t for t in training_trackers(stories, domain, augmentation_factor=0) if not t.is_rule]
-    for conflict in find_story_conflicts(trackers, domain, max_history):
-        report.error(str(conflict), hint="make the stories agree, or give them different histories")
+    for conflict in find_story_conflicts(trackers, domain, max_history):  # a warning, as in Rasa
+        report.warning(str(conflict), hint="make the stories agree, or give them different histories")

@@ -1,7 +1,10 @@
 """Safe YAML reading with line numbers, and comment-keeping round-trip writing (ruamel.yaml).
 
 Readers get mappings and sequences that remember where each key and item stood, so that every
-error can name the file, line and column. Nothing here ever constructs arbitrary Python objects.
+error can name the file, line and column. Nothing here ever constructs arbitrary Python objects:
+explicit tags (`!!python/name:...`, `!custom`) are refused while the document is composed, and so
+are documents that nest too deeply or whose aliases would repeat too much (a "billion laughs"
+file of a few hundred bytes expands to gigabytes wherever it is copied into plain data).
 """
 
 from __future__ import annotations
@@ -12,13 +15,95 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from core.errors import DataError, Location
+from core.limits import FILE_MAX_BYTES, YAML_MAX_ALIAS_VALUES, YAML_MAX_DEPTH
+
+_CORE_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+class _RefusedError(Exception):
+    """A document composed only up to a limit or a tag we do not read."""
+
+    def __init__(self, message: str, mark: StreamMark | None, hint: str):
+        super().__init__(message)
+        self.message, self.mark, self.hint = message, mark, hint
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer with three refusals: explicit tags, nesting deeper than YAML_MAX_DEPTH
+    (counting what aliases bring in), and aliases that repeat more than YAML_MAX_ALIAS_VALUES
+    values in all. An alias's size is counted once per node (memoised), so checking is linear."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self._measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
+        self._repeated = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if not isinstance(event, AliasEvent):
+            tag = getattr(event, "ctag", None)
+            if tag is not None and str(tag) != "!":
+                shown = str(tag).replace(_CORE_TAG_PREFIX, "!!")
+                raise _RefusedError(
+                    f"the YAML tag {shown} is not allowed: botcoach reads plain values only",
+                    event.start_mark,
+                    "remove the tag (put the value in quotes if it must stay text)",
+                )
+            if self.depth >= YAML_MAX_DEPTH:
+                raise _RefusedError(
+                    f"YAML nested more than {YAML_MAX_DEPTH} levels deep (the limit)",
+                    event.start_mark,
+                    "flatten the structure; no Rasa file needs this depth",
+                )
+        return super().compose_node(parent, index)
+
+    def return_alias(self, a: Any) -> Any:
+        mark = self.parser.last_event.start_mark  # the alias itself
+        if a.end_mark is None:  # still being composed: the alias is inside its own anchor
+            raise _RefusedError("a YAML alias refers to the anchor it is inside of", mark, "remove the recursive alias")
+        values, depth = self._measure(a)
+        self._repeated += values
+        if self._repeated > YAML_MAX_ALIAS_VALUES:
+            raise _RefusedError(
+                f"YAML aliases repeat more than {YAML_MAX_ALIAS_VALUES:,} values (the limit); "
+                "this looks like an alias bomb",
+                mark,
+                "write the values out, or use fewer nested aliases",
+            )
+        if self.depth + depth > YAML_MAX_DEPTH:
+            raise _RefusedError(
+                f"YAML nested more than {YAML_MAX_DEPTH} levels deep (the limit) once aliases are expanded",
+                mark,
+                "use fewer nested aliases",
+            )
+        return a
+
+    def _measure(self, node: Node) -> tuple[int, int]:
+        """(values, depth) of `node` with aliases expanded. Recursion follows composed children
+        only (at most YAML_MAX_DEPTH deep): every alias target was measured when it was used."""
+        known = self._measured.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, SequenceNode):
+            children = [self._measure(child) for child in node.value]
+        elif isinstance(node, MappingNode):
+            children = [self._measure(part) for pair in node.value for part in pair]
+        else:
+            children = []
+        measured = (1 + sum(v for v, _ in children), 1 + max((d for _, d in children), default=0))
+        self._measured[id(node)] = measured
+        return measured
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")  # round-trip: safe (no arbitrary tags) and keeps comments and order
+    yaml = YAML(typ="rt")  # round-trip: keeps comments and order; tags are refused by the composer
+    yaml.Composer = _BoundedComposer
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -27,22 +112,38 @@ def _yaml() -> YAML:
 
 
 def read_text(path: str | Path) -> str:
-    """Read a user's text file, turning OS and encoding errors into a DataError."""
+    """Read a user's text file (at most FILE_MAX_BYTES), turning OS and encoding errors into a
+    DataError. Line ends are read as Python's text mode reads them (\r\n and \r become \n)."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            data = handle.read(FILE_MAX_BYTES + 1)
     except FileNotFoundError:
         raise DataError(f"file not found: {path}", Location(path), "check the path") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", Location(path), "save the file as UTF-8") from None
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", Location(path), "check permissions") from None
+    if len(data) > FILE_MAX_BYTES:
+        raise DataError(
+            f"the file is larger than {FILE_MAX_BYTES // (1024 * 1024)} MiB, the limit for one file",
+            Location(path),
+            "split it into several files (a data folder may hold many), or check that it is the file you meant",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", Location(path), "save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def load_yaml(text: str, file: str | Path | None = None) -> Any:
-    """Parse YAML text; raise DataError with file, line and column when it is malformed."""
+    """Parse YAML text; raise DataError with file, line and column when it is malformed, uses a
+    tag, or passes a limit (nesting, alias expansion)."""
     try:
         return _yaml().load(text)
+    except _RefusedError as exc:
+        mark = exc.mark
+        location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        raise DataError(exc.message, location, exc.hint) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)

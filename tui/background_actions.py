@@ -12,6 +12,7 @@ from aiohttp import web
 from core.action_server import create_app
 from core.action_server.loader import load_actions
 from core.errors import ActionServerError
+from core.local_server import start_site
 
 
 def free_port() -> int:
@@ -41,9 +42,7 @@ class BackgroundActionServer:
         self._loop = asyncio.new_event_loop()
 
         async def begin() -> None:
-            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+            self._runner = await start_site(app, "127.0.0.1", self.port)
 
         def serve() -> None:
             asyncio.set_event_loop(self._loop)

@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from core import limits
 from core.errors import BotcoachError
 
 PROG = "botcoach"
@@ -90,6 +91,14 @@ def _train_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(p, top, "--out", default="models", help="directory the model archive is written to")
     _flag(p, top, "--fixed-model-name", metavar="NAME", help="file name of the archive, without .tar.gz")
     _flag(p, top, "--force", action="store_true", default=False, help="retrain even when nothing changed")
+    _flag(
+        p,
+        top,
+        "--skip-validation",
+        action="store_true",
+        default=False,
+        help="train even when `data validate` finds errors (counted, the first printed); the limits still apply",
+    )
 
 
 def _train_data(p: argparse.ArgumentParser, top: bool) -> None:
@@ -231,6 +240,15 @@ def _run_actions_flags(p: argparse.ArgumentParser, top: bool) -> None:
         help="network interface to listen on (0.0.0.0 to accept other machines)",
     )
     _flag(p, top, "--cors", nargs="*", metavar="ORIGIN", help="allowed CORS origins (* for all)")
+    _flag(
+        p,
+        top,
+        "--allow-host",
+        nargs="+",
+        metavar="NAME",
+        help="answer requests addressed to these host names too (besides localhost, 127.0.0.1, ::1 and the "
+        "--host address), e.g. the name other machines or containers use; * answers any",
+    )
     _flag(p, top, "--auto-reload", action="store_true", default=False, help="reload actions when their files change")
 
 
@@ -396,11 +414,23 @@ CONVERT_KINDS = [
 ]
 
 
+# The limits each command works within (core/limits.py), shown at the end of its --help.
+_DATA_LIMITS, _ARCHIVE_LIMITS = limits.data_limits_help(), limits.archive_limits_help()
+EPILOGS = {
+    "train": f"{_DATA_LIMITS} {_ARCHIVE_LIMITS}",
+    "validate": _DATA_LIMITS,
+    "interactive": f"{_DATA_LIMITS} {_ARCHIVE_LIMITS} Graph page {limits.server_limits_help()}",
+    "shell": _ARCHIVE_LIMITS,
+    "test": _ARCHIVE_LIMITS,
+    "actions": limits.server_limits_help(),
+}
+
+
 def _sub_parser(
-    subparsers, name: str, help_text: str, description: str, adders: list[Adder], top: bool, formatter
+    subparsers, name: str, help_text: str, description: str, adders: list[Adder], top: bool, formatter, epilog=None
 ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        name, help=help_text, description=f"{help_text} {description}", formatter_class=formatter
+        name, help=help_text, description=f"{help_text} {description}", formatter_class=formatter, epilog=epilog
     )
     for add in adders:
         add(parser, top)
@@ -420,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     _log_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
     for name, help_text, description, adders, subs, required in COMMANDS:
-        command = _sub_parser(commands, name, help_text, description, adders, True, formatter)
+        command = _sub_parser(commands, name, help_text, description, adders, True, formatter, EPILOGS.get(name))
         command.set_defaults(subcommand=None)
         if subs is None:
             continue
@@ -429,7 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         for sub_name, sub_help, sub_description, sub_adders in subs:
             # A command without flags of its own (run, data) gives its sub-commands the defaults.
-            sub = _sub_parser(below, sub_name, sub_help, sub_description, sub_adders, not adders, formatter)
+            epilog = EPILOGS.get(sub_name, EPILOGS.get(name))
+            sub = _sub_parser(below, sub_name, sub_help, sub_description, sub_adders, not adders, formatter, epilog)
             if (name, sub_name) == ("data", "convert"):
                 kinds = sub.add_subparsers(dest="kind", metavar="<kind>", title="what to convert", required=True)
                 for kind, kind_help, kind_description in CONVERT_KINDS:

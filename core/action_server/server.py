@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 
 from core.errors import ActionServerError, BotcoachError
+from core.local_server import LOCAL_NAMES, allowed_hosts, start_site
 from core.sdk.constants import DEFAULT_SERVER_PORT
 from core.sdk.executor import ActionExecutor
 
@@ -31,15 +32,22 @@ def serve(
     cors: Sequence[str] | None = None,
     auto_reload: bool = False,
     announce: Callable[[str], None] = print,
+    allow_hosts: Sequence[str] = (),
 ) -> None:
     """Serve the actions in module/path `actions` until interrupted (blocking).
 
     Loopback only unless `host` says otherwise: an action server runs the user's code for anyone
-    who can reach it. Raises ActionServerError for a bad actions module or a port in use.
+    who can reach it. It answers requests addressed to this machine's local names and `host`
+    (plus `allow_hosts`; "*" for any). Raises ActionServerError for a bad actions module or a
+    port in use.
     """
     loader = ActionLoader(actions)
     executor = ActionExecutor(loader.load())
-    app = create_app(executor, cors_origins=cors)
+    hosts = allowed_hosts(host, allow_hosts)
+    app = create_app(executor, cors_origins=cors, hosts=hosts)
+    if hosts != allowed_hosts("127.0.0.1"):
+        names = "any host name" if hosts is None else ", ".join(sorted(hosts - LOCAL_NAMES)) + " and localhost"
+        announce(f"Answering requests addressed to {names} (add names with --allow-host)")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_until_stopped(app, loader, executor, host, port, auto_reload, announce))
 
@@ -58,10 +66,8 @@ async def _serve_until_stopped(
     auto_reload: bool,
     announce: Callable[[str], None],
 ) -> None:
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
+    runner = await _start_site(app, host, port)
     try:
-        await _start_site(runner, host, port)
         announce(listening_line(host, port, list(executor.actions)))
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -75,9 +81,9 @@ async def _serve_until_stopped(
         await runner.cleanup()
 
 
-async def _start_site(runner: web.AppRunner, host: str, port: int) -> None:
+async def _start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
     try:
-        await web.TCPSite(runner, host, port).start()
+        return await start_site(app, host, port)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise ActionServerError(f"port {port} is in use: stop the other server or pass --port") from None

@@ -8,9 +8,10 @@ value gives one entity per element.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection
+
+from core.jsonio import loads_bounded
 
 PREFIX = "/"
 _MESSAGE = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?(?P<rest>.*)$", re.DOTALL)
@@ -55,8 +56,8 @@ def _entities(match: re.Match) -> list[dict]:
     if raw is None:
         return []
     try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError:
+        parsed = loads_bounded(raw)
+    except ValueError:  # not JSON, a number too long, or nested too deep: no entities
         return []
     if not isinstance(parsed, dict):
         return []

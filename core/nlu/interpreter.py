@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from core.limits import CLASSIFIER_MAX_WEIGHTS
 from core.nlu.featurizer import (
     Encoded,
     EntityLabel,
@@ -119,7 +120,7 @@ class Interpreter:
             **sized_tables(config, norms),
         )
         sentence = SentenceVocabulary(config.word_ngram_max, max(2, config.char_ngram_min), config.char_ngram_max)
-        sentence.fit(norms)
+        sentence.fit(norms, max_features=max(1, CLASSIFIER_MAX_WEIGHTS // config.n_intents))
         small = len(examples) < config.sparse_intent_max_examples
         classifier = SparseIntentClassifier(len(sentence), config.n_intents)
         model = None

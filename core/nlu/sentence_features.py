@@ -59,18 +59,21 @@ class SentenceVocabulary:
                 self._word_cache[word] = cached
         return cached
 
-    def fit(self, messages: Iterable[list[str]]) -> None:
-        """Add the features of `messages` (new ones only; known ones keep their idf)."""
+    def fit(self, messages: Iterable[list[str]], max_features: int | None = None) -> None:
+        """Add the features of `messages` (new ones only; known ones keep their idf). With
+        `max_features`, only that many new features are kept, the most frequent ones."""
         frequency: Counter[str] = Counter()
         count = 0
         for words in messages:
             frequency.update(set(self.names(words)))
             count += 1
         total = self.documents + count
-        for name, df in frequency.items():
-            if name not in self.index:
-                self.index[name] = len(self.index)
-                self.idf.append(math.log((1 + total) / (1 + df)) + 1.0)
+        new = [(name, df) for name, df in frequency.items() if name not in self.index]
+        if max_features is not None and len(new) > max_features:
+            new = sorted(new, key=lambda item: -item[1])[:max_features]  # stable: ties keep first-seen order
+        for name, df in new:
+            self.index[name] = len(self.index)
+            self.idf.append(math.log((1 + total) / (1 + df)) + 1.0)
         self.documents = total
         self._idf_array = None
 

@@ -3,8 +3,9 @@
 The server runs in a thread of its own with its own event loop, so the app's loop is never
 blocked and the app needs no async code: `start()`, `update(graph)` and `stop()` are plain,
 thread-safe calls. The page polls `/graph.svg` every 500 ms and swaps the drawing when the version
-changed. It is bound to 127.0.0.1 unless told otherwise, and answers only requests addressed to
-this machine by name (a guard against DNS rebinding from a web page).
+changed. It is bound to 127.0.0.1 unless told otherwise and has the guards of every local server
+(core/local_server.py): it answers only requests addressed to this machine by name (a guard
+against DNS rebinding from a web page), every failure in JSON, and closes slow clients.
 """
 
 from __future__ import annotations
@@ -18,20 +19,13 @@ import threading
 import networkx as nx
 from aiohttp import web
 
+from core.local_server import allowed_hosts, local_app, start_site
 from core.visualization.graph import StoryGraph
 from core.visualization.svg import render_html, render_svg
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5005
 PAGE = "/visualization.html"
-_LOCAL_NAMES = {"127.0.0.1", "localhost", "[::1]"}
-
-
-def _host_name(host: str) -> str:
-    """The name in a Host header, without the port ("[::1]:5005" -> "[::1]")."""
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0]
 
 
 class VisualizationServer:
@@ -101,22 +95,19 @@ class VisualizationServer:
 
     async def _serve(self, ready: threading.Event, outcome: dict[str, object]) -> None:
         self._stopping = asyncio.Event()
-        app = web.Application(middlewares=[self._only_local_names])
+        app = local_app(allowed_hosts(self.host))
         app.router.add_get("/", self._page)
         app.router.add_get(PAGE, self._page)
         app.router.add_get("/graph.svg", self._svg_handler)
         app.router.add_get("/graph.json", self._json_handler)
         app.router.add_get("/favicon.ico", self._no_content)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port)
-            try:
-                await site.start()
-            except OSError as error:
-                outcome["error"] = self._explain(error)
-                ready.set()
-                return
+            runner = await start_site(app, self.host, self.port)
+        except OSError as error:
+            outcome["error"] = self._explain(error)
+            ready.set()
+            return
+        try:
             self.port = runner.addresses[0][1]
             ready.set()
             await self._stopping.wait()
@@ -130,12 +121,6 @@ class VisualizationServer:
                 f"served; pick another one with --port, or use --skip-visualization"
             )
         return f"cannot serve the conversation graph on {self.host}:{self.port}: {error.strerror or error}"
-
-    @web.middleware
-    async def _only_local_names(self, request: web.Request, handler):
-        if self.host in ("127.0.0.1", "localhost", "::1") and _host_name(request.host or "") not in _LOCAL_NAMES:
-            return web.Response(status=403, text="this page answers only on this machine\n")
-        return await handler(request)
 
     def _snapshot(self) -> tuple[int, str]:
         """The current version and its SVG, drawn once per version."""

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
         port=getattr(args, "port", None) or DEFAULT_SERVER_PORT,
         cors=getattr(args, "cors", None) or None,
         auto_reload=bool(getattr(args, "auto_reload", False)),
+        allow_hosts=getattr(args, "allow_host", None) or (),
     )
     print("Action server stopped.")
     return 0

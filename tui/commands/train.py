@@ -76,11 +76,18 @@ def run(args: argparse.Namespace) -> int:
             err.print(
                 f"[dim]No {missing} found: training the {'NLU' if parts == ('nlu',) else 'dialogue'} model only.[/dim]"
             )
-    kwargs = {"fixed_name": getattr(args, "fixed_model_name", None), "force": bool(getattr(args, "force", False))}
     output = getattr(args, "out", None) or "models"
     observer = None if quiet else ProgressObserver(err)
     try:
-        result = train(project, parts, output, observer=observer, **kwargs)
+        result = train(
+            project,
+            parts,
+            output,
+            fixed_name=getattr(args, "fixed_model_name", None),
+            force=bool(getattr(args, "force", False)),
+            skip_validation=bool(getattr(args, "skip_validation", False)),
+            observer=observer,
+        )
     finally:
         if observer is not None:
             observer.close()
