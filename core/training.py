@@ -90,7 +90,7 @@ def load_project(
     data = load_training_data(list(data_paths))
     wants_core = subcommand == "core" or (subcommand is None and bool(data.stories))
     domain = load_domain(domain_path) if wants_core and domain_path is not None else None
-    return Project(config, data, domain)
+    return Project(config, data, domain.with_nlu_responses(data.nlu) if domain is not None else None)
 
 
 def parts_to_train(project: Project, subcommand: str | None) -> tuple[str, ...]:
