@@ -151,3 +151,43 @@ def test_actions_on_an_installed_rasa_sdk_are_refused_with_what_to_do(tmp_path, 
     assert "uninstall rasa-sdk" in caught.value.hint
     for name in [n for n in sys.modules if n == "rasa_sdk" or n.startswith("rasa_sdk.")]:
         monkeypatch.delitem(sys.modules, name)
+
+
+def test_what_the_module_makes_on_import_serves_its_async_actions_in_the_session_server(tmp_path):
+    """As under rasa-sdk, the module is imported on the thread its async actions run on: a
+    sqlite3 connection made at import (financial-demo's database) works in them."""
+    import json
+    import urllib.request
+
+    from tui.background_actions import BackgroundActionServer
+
+    file = tmp_path / "db_actions.py"
+    file.write_text(
+        textwrap.dedent("""
+        import sqlite3
+        from rasa_sdk import Action
+        from rasa_sdk.events import SlotSet
+
+        DB = sqlite3.connect(":memory:")
+        DB.execute("create table t (x)")
+
+        class Count(Action):
+            def name(self):
+                return "action_count"
+
+            async def run(self, dispatcher, tracker, domain):
+                DB.execute("insert into t values (1)")
+                return [SlotSet("rows", DB.execute("select count(*) from t").fetchone()[0])]
+        """)
+    )
+    server = BackgroundActionServer(str(file))
+    url = server.start()
+    try:
+        body = json.dumps({"next_action": "action_count", "tracker": tracker_state({}, []), "domain": DOMAIN})
+        request = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as answer:
+            events = json.loads(answer.read())["events"]
+    finally:
+        server.stop()
+    assert events[0]["name"] == "rows" and events[0]["value"] == 1

@@ -61,6 +61,11 @@ class ActionLoader:
             raise ActionServerError(f"no actions botcoach can run in '{self.module_name}'", hint=REAL_SDK_HINT)
         return actions
 
+    def unload(self) -> None:
+        """Forget the user's modules, so that what they hold (a database connection) can be
+        released now, on the caller's thread, rather than at interpreter exit."""
+        _forget(self.module_name)
+
     def changed(self) -> bool:
         """True when a watched file was edited, added or removed since the last `load`."""
         return _snapshot(self._current_files()) != self.mtimes
