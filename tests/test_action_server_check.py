@@ -18,7 +18,9 @@ from aiohttp import web
 
 from core.domain import read_domain
 from core.runtime.action_server_check import action_server_problem, remote_actions
+from core.runtime.agent import Agent
 from core.runtime.endpoints import EndpointConfig
+from tests.test_runtime import ScriptedEnsemble, after_user_listen
 from tui.background_actions import BackgroundActionServer
 
 DOMAIN = read_domain(
@@ -164,9 +166,6 @@ def test_no_server_configured_for_a_bot_with_custom_actions():
 
 
 def test_a_failing_own_session_start_says_the_conversation_started_without_it():
-    from core.runtime.agent import Agent
-    from tests.test_runtime import ScriptedEnsemble, after_user_listen
-
     agent = Agent(
         DOMAIN,
         ensemble=ScriptedEnsemble(after_user_listen("utter_greet")),

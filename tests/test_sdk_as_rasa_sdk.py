@@ -8,8 +8,10 @@ and with the pattern financial-demo's forms rely on: a FormValidationAction subc
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from core.action_server import load_actions
 from core.errors import ActionServerError
 from core.sdk.as_rasa_sdk import answer_as_rasa_sdk, real_rasa_sdk_installed
 from core.sdk.executor import ActionExecutor
+from tui.background_actions import BackgroundActionServer
 
 ACTIONS = '''
 from typing import Any, Dict, List, Text
@@ -156,11 +159,6 @@ def test_actions_on_an_installed_rasa_sdk_are_refused_with_what_to_do(tmp_path, 
 def test_what_the_module_makes_on_import_serves_its_async_actions_in_the_session_server(tmp_path):
     """As under rasa-sdk, the module is imported on the thread its async actions run on: a
     sqlite3 connection made at import (financial-demo's database) works in them."""
-    import json
-    import urllib.request
-
-    from tui.background_actions import BackgroundActionServer
-
     file = tmp_path / "db_actions.py"
     file.write_text(
         textwrap.dedent("""
