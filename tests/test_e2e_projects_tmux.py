@@ -92,7 +92,7 @@ def journal(folder: Path) -> list[dict]:
 
 
 def ran(entries: list[dict]) -> list[str]:
-    return [e.get("name") for e in _events(entries) if e.get("event") == "action"]
+    return [str(e.get("name")) for e in _events(entries) if e.get("event") == "action"]
 
 
 def said(entries: list[dict]) -> str:
