@@ -103,7 +103,7 @@ def _check_forms(domain: Domain, report: Report) -> None:
                 names = ", ".join(f"'{intent}'" for intent in unknown)
                 report.warning(
                     f"the mappings of slot '{slot_name}' name {'intents' if len(unknown) > 1 else 'the intent'} "
-                    f"{names}, which {'are' if len(unknown) > 1 else 'is'} not in the domain: they never match",
+                    f"{names}, which the domain lacks, so no message matches {'them' if len(unknown) > 1 else 'it'} there",
                     domain.sources.get(("slots", slot_name)),
                 )
 

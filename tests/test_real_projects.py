@@ -37,8 +37,15 @@ def test_validates_without_errors_and_with_warnings_a_rasa_user_knows(project):
     assert data.domain is not None
     report = validate(data.domain, data.data, data.config.policies.max_history)
     assert [str(f) for f in report.errors] == []
-    kinds = {"is not used in any story or rule", "has no NLU examples", "labelled with several intents", "never match"}
+    kinds = {
+        "is not used in any story or rule",
+        "has no NLU examples",
+        "labelled with several intents",
+        "no message matches",
+    }
     assert all(any(kind in f.message for kind in kinds) for f in report.warnings), [str(f) for f in report.warnings]
+    unknown_intents = [f.message.split("'")[1] for f in report.warnings if "no message matches" in f.message]
+    assert len(unknown_intents) == len(set(unknown_intents))  # once per slot, however many forms ask for it
     (skipped,) = data.config.warnings
     assert "DucklingEntityExtractor" in skipped and "skipped" in skipped
 
