@@ -149,7 +149,22 @@ REPLACED_CLASSIFIERS = {
     "KeywordIntentClassifier",
 }
 SILENT = {"LexicalSyntacticFeaturizer", "NGramFeaturizer"}
-TOP_LEVEL_KEYS = {"language", "pipeline", "policies", "recipe", "assistant_id", "data", "additional_languages"}
+TOP_LEVEL_KEYS = {
+    "version",  # Rasa 3 projects often carry their data files' `version: "3.1"` here too; Rasa ignores it
+    "language",
+    "pipeline",
+    "policies",
+    "recipe",
+    "assistant_id",
+    "data",
+    "additional_languages",
+}
+# Components that need a service or model botcoach does not run, and what is lost without them.
+SKIPPED_EXTRACTORS = {
+    "DucklingEntityExtractor": "Duckling's entities (numbers, dates, amounts...)",
+    "DucklingHTTPExtractor": "Duckling's entities (numbers, dates, amounts...)",
+    "SpacyEntityExtractor": "spaCy's pretrained entities (PERSON, GPE...)",
+}
 
 
 class _Reader:
@@ -160,6 +175,7 @@ class _Reader:
         self.config = BotcoachConfig(file=file)
         self.nlu, self.pol = self.config.nlu, self.config.policies
         self.max_histories: list[int] = []
+        self.skipped: list[tuple[str, Location]] = []
         self._nlu_seen = self._policies_seen = False
 
     # -- messages and typed parameters --------------------------------------------------------
@@ -220,6 +236,7 @@ class _Reader:
         for component, item, loc in self.components("policies"):
             self.policy_component(component, item, loc)
         self.finish_max_history()
+        self.finish_skipped()
         return cfg
 
     def components(self, key: str) -> list[tuple[str, dict, Location]]:
@@ -373,15 +390,20 @@ class _Reader:
             self.note(loc, f"{name}: entities are extracted by botcoach's own model from your examples")
 
     def unsupported_extractor(self, name: str, item: dict, loc: Location) -> None:
-        what = (
-            "Duckling entities (numbers, dates, amounts...)"
-            if "Duckling" in name
-            else "spaCy's pretrained entities (PERSON, GPE...)"
-        )
+        self.skipped.append((name, loc))
+
+    def finish_skipped(self) -> None:
+        """One warning for every component that cannot run here, however many the pipeline lists."""
+        if not self.skipped:
+            return
+        first = self.skipped[0][1]
+        names = [name if loc == first else f"{name} (line {loc.line})" for name, loc in self.skipped]
+        lost = list(dict.fromkeys(SKIPPED_EXTRACTORS[name] for name, _ in self.skipped))
         self.warn(
-            loc,
-            f"{name} is not supported: {what} are not extracted; "
-            "annotate such entities in your NLU examples so botcoach can learn them",
+            first,
+            f"{', '.join(names)} cannot run in botcoach and {'is' if len(names) == 1 else 'are'} skipped: "
+            f"{' and '.join(lost)} are not extracted; annotate such entities in your NLU examples so "
+            "botcoach's own model learns them",
         )
 
     def switch_on(self, name: str, item: dict, loc: Location) -> None:
@@ -495,9 +517,7 @@ NLU_HANDLERS: dict[str, Handler] = {  # later keys override: specific handlers w
     "FallbackClassifier": _Reader.fallback_classifier,
     "CRFEntityExtractor": _Reader.entity_extractor,
     "MitieEntityExtractor": _Reader.entity_extractor,
-    "SpacyEntityExtractor": _Reader.unsupported_extractor,
-    "DucklingEntityExtractor": _Reader.unsupported_extractor,
-    "DucklingHTTPExtractor": _Reader.unsupported_extractor,
+    **dict.fromkeys(SKIPPED_EXTRACTORS, _Reader.unsupported_extractor),
     "EntitySynonymMapper": _Reader.switch_on,
     "ResponseSelector": _Reader.switch_on,
 }

@@ -100,7 +100,7 @@ def load_project(
     if domain_path is not None and subcommand is None and not wants_core:
         wants_core = Path(domain_path).exists()  # to check the NLU against it, not to train with it
     domain = load_domain(domain_path) if wants_core and domain_path is not None else None
-    return Project(config, data, domain)
+    return Project(config, data, domain.with_nlu_responses(data.nlu) if domain is not None else None)
 
 
 def parts_to_train(project: Project, subcommand: str | None) -> tuple[str, ...]:

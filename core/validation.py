@@ -154,8 +154,13 @@ def _check_responses(domain: Domain, report: Report) -> None:
 
 
 def _check_forms(domain: Domain, report: Report) -> None:
+    checked: set[str] = set()  # a slot that several forms ask for is reported once
     for form_name, form in domain.forms.items():
         for slot_name in form.required_slots or []:
+            if slot_name in checked:
+                continue
+            checked.add(slot_name)
+            unknown: list[str] = []
             for mapping in domain.slot_mappings(slot_name):
                 entity = mapping.get("entity")
                 if mapping.get("type") == "from_entity" and entity not in domain.entities:
@@ -166,11 +171,15 @@ def _check_forms(domain: Domain, report: Report) -> None:
                         f"add '{entity}' under `entities:` or map the slot to an existing entity",
                     )
                 for intent in _as_list(mapping.get("intent")) + _as_list(mapping.get("not_intent")):
-                    if intent not in domain.intents:
-                        report.warning(
-                            f"a mapping of slot '{slot_name}' names the intent '{intent}', which is not in the domain",
-                            domain.sources.get(("slots", slot_name)),
-                        )
+                    if intent not in domain.intents and intent not in unknown:
+                        unknown.append(intent)
+            if unknown:
+                names = ", ".join(f"'{intent}'" for intent in unknown)
+                report.warning(
+                    f"the mappings of slot '{slot_name}' name {'intents' if len(unknown) > 1 else 'the intent'} "
+                    f"{names}, which the domain lacks, so no message matches {'them' if len(unknown) > 1 else 'it'} there",
+                    domain.sources.get(("slots", slot_name)),
+                )
 
 
 def _as_list(value) -> list:

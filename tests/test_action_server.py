@@ -298,11 +298,15 @@ def test_syntax_error_names_file_and_line(tmp_path):
 
 def test_runtime_import_error_points_at_user_line_and_rasa_sdk_hint(tmp_path):
     file = tmp_path / "ported_actions.py"
-    file.write_text("import os\n\nfrom rasa_sdk import Action\n")
+    file.write_text("import os\n\nfrom rasa_sdk.knowledge_base.actions import ActionQueryKnowledgeBase\n")
     with pytest.raises(ActionServerError) as caught:
         load_actions(str(file))
     assert caught.value.location.line == 3 and str(caught.value.location.file).endswith("ported_actions.py")
-    assert "core.sdk" in caught.value.hint
+    assert "rasa-sdk's own server" in caught.value.hint and "endpoints.yml" in caught.value.hint
+    file.write_text("from rasa_sdk.forms import NoSuchHelper\n")
+    with pytest.raises(ActionServerError) as caught:
+        load_actions(str(file))
+    assert "NoSuchHelper" in caught.value.message and "rasa-sdk's own server" in caught.value.hint
 
     file.write_text("X = 1\nY = 1 / 0\n")
     with pytest.raises(ActionServerError) as caught:

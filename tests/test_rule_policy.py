@@ -163,6 +163,7 @@ def test_condition_rule_pattern_holds_the_condition(rules_without_stories: dict)
             "active_loop": {"name": "loop_q_form"},
             "prev_action": {"action_name": ACTION_LISTEN},
             "user": {"entities": ["some_slot"], "intent": "inform"},
+            "slots": {"some_slot": [1.0]},  # filled by the entity, as Rasa fills it in a rule
         }
     ]
 

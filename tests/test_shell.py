@@ -50,6 +50,8 @@ def test_shell_subprocess_chats_and_reports_problems_without_traceback(core_mode
     assert "Fair enough. If you change your mind" in out
     assert "no NLU part" in out  # a core-only model: text cannot be understood, the chat goes on
     assert "the action server at http://127.0.0.1:9/webhook is not running" in out
+    said_first = out.index("! the action server at http://127.0.0.1:9/webhook is unreachable")
+    assert said_first < out.index("Bot loaded") and "action_search_concerts" in out[said_first:]
 
 
 def test_shell_subprocess_with_a_missing_model_prints_one_error(tmp_path):

@@ -126,9 +126,9 @@ def test_entity_forms():
     - city: Berlin
       role: from
       group: g
-    - entity: value
-      value: 3
+    - value: 3
     - {entity: town}
+    - entity: date ranges
     - when: {day: 1}
     - gone: null
   - slot_was_set:
@@ -148,7 +148,8 @@ def test_entity_forms():
                 {"entity": "city", "value": ""},
                 {"entity": "city", "value": "Berlin", "role": "from", "group": "g"},
                 {"entity": "value", "value": 3},
-                {"entity": "town"},
+                {"entity": "entity", "value": "town"},
+                {"entity": "entity", "value": "date ranges"},
                 {"entity": "when", "value": {"day": 1}},
                 {"entity": "gone"},
             ],

@@ -1,5 +1,8 @@
 """Finds the user's actions: imports a module, package, .py file or folder and registers every
-concrete `Action` subclass defined in it, with errors that point at the user's file and line."""
+concrete `Action` subclass defined in it, with errors that point at the user's file and line.
+
+Actions written for rasa_sdk import it unchanged: unless the real rasa-sdk is installed, the name
+`rasa_sdk` stands for botcoach's SDK here (core/sdk/as_rasa_sdk.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +17,22 @@ from pathlib import Path
 from types import ModuleType
 
 from core.errors import ActionServerError, Location
+from core.sdk.as_rasa_sdk import answer_as_rasa_sdk
 from core.sdk.forms import ValidationAction
 from core.sdk.interfaces import Action
 
 logger = logging.getLogger(__name__)
 
-SDK_HINT = "botcoach's SDK is core.sdk: change 'rasa_sdk' to 'core.sdk' in your imports"
+SDK_HINT = (
+    "botcoach's SDK (core.sdk), which answers to the name rasa_sdk, lacks this part of rasa_sdk's API: "
+    "run these actions on rasa-sdk's own server (`python -m rasa_sdk --actions actions` in an environment "
+    "with rasa-sdk) and point endpoints.yml's action_endpoint at it"
+)
+REAL_SDK_HINT = (
+    "these actions use the rasa-sdk package installed in botcoach's environment, whose classes botcoach's "
+    "server cannot run: uninstall rasa-sdk there (botcoach then answers to the name rasa_sdk), or run them "
+    "on rasa-sdk's own server and point endpoints.yml's action_endpoint at it"
+)
 
 
 class ActionLoader:
@@ -34,6 +47,7 @@ class ActionLoader:
 
     def load(self) -> dict[str, Action]:
         """Import (again) and return {action name: instance}. Raises ActionServerError."""
+        answer_as_rasa_sdk()
         _forget(self.module_name)
         if str(self.search_dir) in sys.path:  # first on the path, so it wins over same-named modules
             sys.path.remove(str(self.search_dir))
@@ -42,7 +56,15 @@ class ActionLoader:
         seen = _snapshot(self._current_files())
         modules = self._import_all()
         self.mtimes = seen
-        return _collect_actions(modules)
+        actions = _collect_actions(modules)
+        if not actions and _uses_real_rasa_sdk(modules):
+            raise ActionServerError(f"no actions botcoach can run in '{self.module_name}'", hint=REAL_SDK_HINT)
+        return actions
+
+    def unload(self) -> None:
+        """Forget the user's modules, so that what they hold (a database connection) can be
+        released now, on the caller's thread, rather than at interpreter exit."""
+        _forget(self.module_name)
 
     def changed(self) -> bool:
         """True when a watched file was edited, added or removed since the last `load`."""
@@ -155,17 +177,17 @@ def _import_error(module_name: str, error: BaseException, user_dir: Path) -> Act
     frame = (in_user_dir or frames or [None])[-1]
     location = Location(frame.filename, frame.lineno) if frame else None
     summary = f"{type(error).__name__}: {error}"
-    if (
-        isinstance(error, ModuleNotFoundError)
-        and error.name
-        and error.name.split(".")[0] in ("rasa_sdk", "rasa_core_sdk")
-    ):
-        hint = SDK_HINT
+    if isinstance(error, ImportError) and _is_sdk_module(error.name or ""):
+        hint = SDK_HINT  # a module or name of rasa_sdk that core.sdk does not have
     elif isinstance(error, ModuleNotFoundError):
         hint = f"install the package '{error.name}' in botcoach's environment, or remove the import"
     else:
         hint = "fix the error at this line, then start the action server again"
     return ActionServerError(f"cannot import actions module '{module_name}': {summary}", location, hint)
+
+
+def _is_sdk_module(name: str) -> bool:
+    return name.split(".")[0] in ("rasa_sdk", "rasa_core_sdk") or name == "core.sdk" or name.startswith("core.sdk.")
 
 
 def _collect_actions(modules: list[ModuleType]) -> dict[str, Action]:
@@ -187,6 +209,19 @@ def _collect_actions(modules: list[ModuleType]) -> dict[str, Action]:
             actions[name] = instance
             origins[name] = cls
     return actions
+
+
+def _uses_real_rasa_sdk(modules: list[ModuleType]) -> bool:
+    """Whether the modules define actions on an installed rasa-sdk's classes instead of ours."""
+    for module in modules:
+        for cls in vars(module).values():
+            if (
+                inspect.isclass(cls)
+                and cls.__module__ == module.__name__
+                and any(base.__module__.startswith("rasa_sdk") for base in inspect.getmro(cls)[1:])
+            ):
+                return True
+    return False
 
 
 def _is_action_defined_in(obj: object, module: ModuleType) -> bool:

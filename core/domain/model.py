@@ -8,7 +8,7 @@ never adds lines the user did not write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain.items import (
     CUSTOM_MAPPING,
@@ -24,6 +24,9 @@ from core.domain.items import (
     unfeaturized_slot,
 )
 from core.errors import Location
+
+if TYPE_CHECKING:
+    from core.training_data.nlu_model import NLUData
 
 _KIND_NAMES = {
     "intents": "intent",
@@ -127,6 +130,25 @@ class Domain:
         slot = self.all_slots.get(name)
         return slot.effective_mappings(name, self.entity_names) if slot else []
 
+    def slots_for_entities(self, entities: list[dict[str, Any]]) -> dict[str, Any]:
+        """The slots a user turn's entities set while Rasa builds training trackers: every slot
+        with a from_entity mapping that no form conditions (2.x auto-fill: the entity of the
+        slot's own name), whatever the intent; a list slot takes all the values, others the last."""
+        if not self.store_entities_as_slots or not entities:
+            return {}
+        values: dict[str, Any] = {}
+        for name, slot in self.all_slots.items():
+            found = [
+                entity.get("value")
+                for mapping in self.slot_mappings(name)
+                if mapping.get("type") == "from_entity" and not _names_a_loop(mapping.get("conditions"))
+                for entity in entities
+                if all(entity.get(key) == mapping.get(key) for key in ("entity", "role", "group"))
+            ]
+            if found:
+                values[name] = found if slot.type == "list" else found[-1]
+        return values
+
     # ----- intents -----------------------------------------------------------------------------
     def is_retrieval_intent(self, name: str) -> bool:
         intent = self.intents.get(name)
@@ -140,6 +162,20 @@ class Domain:
         return [name for name in self.intents if self.is_retrieval_intent(name)]
 
     # ----- combining and exporting -------------------------------------------------------------
+    def with_nlu_responses(self, nlu: NLUData) -> Domain:
+        """The domain as Rasa sees a project's: responses kept in NLU data files (retrieval
+        responses such as `utter_faq/ask_name`) join it, and so does each retrieval intent of the
+        NLU examples (`faq` for `faq/ask_name`); its `utter_faq` action follows from the responses."""
+        retrieval = {e.intent.split(RESPONSE_ID_DELIMITER, 1)[0] for e in nlu.examples if e.intent and "/" in e.intent}
+        if not nlu.responses and not retrieval - set(self.intents):
+            return self
+        extra = Domain(
+            intents={name: Intent(is_retrieval=True) for name in sorted(retrieval - set(self.intents))},
+            responses={name: [dict(v) for v in variations] for name, variations in nlu.responses.items()},
+            sources={("responses", name): where for name, where in nlu.response_sources.items()},
+        )
+        return self.merge(extra)
+
     def merge(self, other: Domain) -> Domain:
         """A new domain with `other`'s definitions added; on a clash the first one stays."""
         merged = replace(
@@ -199,6 +235,11 @@ class Domain:
         if self.action_texts:
             data["e2e_actions"] = list(self.action_texts)
         return data
+
+
+def _names_a_loop(conditions: Any) -> bool:
+    """Whether a mapping's conditions tie it to a form (Rasa looks at the first condition)."""
+    return bool(conditions) and isinstance(conditions[0], dict) and conditions[0].get("active_loop") is not None
 
 
 def _named(name: str, properties: dict[str, Any]) -> str | dict[str, Any]:

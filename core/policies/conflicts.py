@@ -4,7 +4,9 @@ This is what `rasa data validate stories` reports. No policy can learn both cont
 memoization policy drops the history, and the ML policy splits its belief between them. The check
 runs on the loop-collapsed history the policies train on, so a form's happy-path turns (which a
 policy never predicts) cannot conflict with anything. Rules and augmented stories are left out:
-rules are checked by the rule policy, augmented stories are random glue.
+rules are checked by the rule policy, augmented stories are random glue. As in Rasa, stories that
+differ only in how they begin (the bot speaking first, before any user message) do not conflict:
+nothing happened yet that a policy could tell them apart by.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.domain import Domain
-from core.policies.states import State, describe_states, state_key, states_from_key, training_examples
+from core.policies.states import (
+    PREV_ACTION,
+    USER,
+    State,
+    describe_states,
+    state_key,
+    states_from_key,
+    training_examples,
+)
+from core.tracker import ACTION_LISTEN
 from core.training_data.trackers import TrainingTracker
 
 
@@ -59,4 +70,11 @@ def find_story_conflicts(trackers: list[TrainingTracker], domain: Domain, max_hi
             stories = seen.setdefault(state_key(states[-max_history:]), {}).setdefault(action, [])
             if tracker.name not in stories:
                 stories.append(tracker.name)
-    return [Conflict(states_from_key(key), actions) for key, actions in seen.items() if len(actions) > 1]
+    conflicts = [Conflict(states_from_key(key), actions) for key, actions in seen.items() if len(actions) > 1]
+    return [conflict for conflict in conflicts if _has_prior_event(conflict.history[-1])]
+
+
+def _has_prior_event(state: State) -> bool:
+    """Whether the state follows a bot action or a user message, not only the conversation start."""
+    action = state.get(PREV_ACTION, {})
+    return action.get("action_name") not in (None, ACTION_LISTEN) or "action_text" in action or bool(state.get(USER))

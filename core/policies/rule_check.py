@@ -49,15 +49,19 @@ def check_rule_restriction(rule_trackers: list[TrainingTracker]) -> None:
 
 
 def _fingerprints(rule_trackers: list[TrainingTracker], domain: Domain) -> dict[str, tuple[set[str], set[str]]]:
-    """For each action: the featurized slots and the loops it sets right after it in some rule."""
+    """For each action: the featurized slots and the loops it sets right after it in some rule.
+
+    The opening listen stands for Rasa's rule-start marker `...`: what follows it before the
+    rule's first action or user message (its condition, a leading `active_loop: null`) describes
+    the situation the rule applies in, and is no action's doing."""
     featurized = {name for name, slot in domain.all_slots.items() if slot.featurized}
     prints: dict[str, tuple[set[str], set[str]]] = {}
     for tracker in rule_trackers:
         events = rule_events(tracker)
         action: str | None = None
         for index, event in enumerate(events):
-            if 0 < index <= tracker.condition_length:
-                continue  # condition events follow the opening listen but are not its doing
+            if index == 0:
+                continue
             if isinstance(event, ActionExecuted):
                 action = event.name or event.action_text
             elif isinstance(event, UserUttered):

@@ -313,7 +313,14 @@ class Agent:
             try:
                 events += await self._start_session(tracker, context)
             except ActionServerError as problem:  # a custom session start on a server that is down
-                context.report(problem)
+                context.report(
+                    ActionServerError(
+                        "the bot's own action_session_start failed, so this conversation started without it "
+                        f"(what it sets up is missing, and the bot may not answer as trained): {problem.message}",
+                        problem.location,
+                        problem.hint,
+                    )
+                )
         message = user_uttered(parse, input_channel, metadata)
         tracker.update(message)
         events.append(message)

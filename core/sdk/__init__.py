@@ -1,5 +1,5 @@
-"""botcoach's SDK for custom actions, call-compatible with rasa_sdk: porting an action means
-changing `rasa_sdk` to `core.sdk` in its imports.
+"""botcoach's SDK for custom actions, call-compatible with rasa_sdk. Actions written for rasa_sdk
+need no change: the action server lets `rasa_sdk` name this package (as_rasa_sdk.py).
 
     from core.sdk import Action, Tracker
     from core.sdk.executor import CollectingDispatcher

@@ -136,10 +136,15 @@ class FormValidationAction(ValidationAction, ABC):
             return list(required)
         return list(required) if isinstance(required, list) else []
 
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
+        """The form's validation step, as rasa_sdk 3.0-3.1 named it: subclasses override it to add
+        their own events around `super().validate(...)` (the `validate_<slot>` methods' results)."""
+        return await self.get_validation_events(dispatcher, tracker, domain)
+
     async def _extract_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventDict]:
-        events = await self.get_validation_events(dispatcher, tracker, domain)
+        events = list(await maybe_await(self.validate(dispatcher, tracker, domain)) or [])
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
         if next_slot:

@@ -49,6 +49,8 @@ class NLUData:
     regexes: list[RegexFeature] = field(default_factory=list)
     lookups: list[LookupTable] = field(default_factory=list)
     responses: dict[str, list[dict]] = field(default_factory=dict)
+    # where each response was defined: bookkeeping for messages, no part of the data's meaning
+    response_sources: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     def merge(self, other: NLUData) -> NLUData:
         """Both together, as Rasa merges the files of a data folder: later synonyms and responses
@@ -67,6 +69,7 @@ class NLUData:
             regexes=regexes,
             lookups=list(lookups.values()),
             responses={**self.responses, **other.responses},
+            response_sources={**self.response_sources, **other.response_sources},
         )
 
     @property

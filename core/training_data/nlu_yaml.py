@@ -219,6 +219,7 @@ class _YamlReader:
             if not all(isinstance(v, dict) for v in variations):
                 raise DataError(f"each variation of response {name!r} must be a mapping", where, _HINT_RESPONSES)
             self.data.responses[name] = to_plain(variations)
+            self.data.response_sources[name] = where
 
 
 _HINT_RESPONSES = "write it as:\n  responses:\n    utter_faq/ask_name:\n    - text: I am a bot."

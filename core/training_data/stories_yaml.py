@@ -50,7 +50,7 @@ _STEP_KEYS = {
 _STEP_HINT = (
     "a step is one of: intent (with user/entities), user, action, bot, slot_was_set, active_loop, checkpoint, or"
 )
-_ENTITY_FIELDS = {"entity", "value", "role", "group"}
+_ENTITY_EXTRAS = ("role", "group")  # every other key of an entity item is its name
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
@@ -203,7 +203,8 @@ def _entities(node: dict, file: str | Path | None) -> list[dict]:
 
 
 def _entity(item: Any, location: Location) -> dict:
-    """`- name`, `- name: value` (+ role/group) or `- {entity: name, value: v, role: r}`."""
+    """`- name` or `- name: value`, with `role:` and `group:` beside it, as Rasa reads them: any
+    other key is the entity's name and its value the value (`- entity: x` is the entity `entity`)."""
     if isinstance(item, str):
         return {"entity": item, "value": ""}
     if not isinstance(item, dict) or not item:
@@ -213,22 +214,17 @@ def _entity(item: Any, location: Location) -> dict:
             "write `- entity_name: value`, optionally with `role:` and `group:`",
         )
     data = _plain(item, location)
-    if "entity" in data and set(data) <= _ENTITY_FIELDS:
-        entity = {"entity": _text(data["entity"], location, "entity name")}
-        if data.get("value") is not None:
-            entity["value"] = data["value"]
-    else:
-        names = [key for key in data if key not in ("role", "group")]
-        if len(names) != 1:
-            raise DataError(
-                f"an entity item must name one entity, found {len(names)}",
-                location,
-                "write one `- entity_name: value` item per entity",
-            )
-        entity = {"entity": str(names[0])}
-        if data[names[0]] is not None:
-            entity["value"] = data[names[0]]
-    for key in ("role", "group"):
+    names = [key for key in data if key not in _ENTITY_EXTRAS]
+    if len(names) != 1:
+        raise DataError(
+            f"an entity item must name one entity, found {len(names)}",
+            location,
+            "write one `- entity_name: value` item per entity, with `role:` and `group:` beside it",
+        )
+    entity = {"entity": str(names[0])}
+    if data[names[0]] is not None:
+        entity["value"] = data[names[0]]
+    for key in _ENTITY_EXTRAS:
         if data.get(key) is not None:
             entity[key] = _text(data[key], location, f"entity {key}")
     return entity
@@ -421,8 +417,6 @@ def _user_map(step: UserStep) -> CommentedMap:
 def _entity_item(entity: dict) -> Any:
     name = entity.get("entity")
     extras = {key: entity[key] for key in ("role", "group") if entity.get(key) is not None}
-    if name in _ENTITY_FIELDS:  # only the explicit form can say these names
-        return {"entity": name, **({"value": entity["value"]} if "value" in entity else {}), **extras}
     if entity.get("value") == "" and not extras:
         return name
     return {name: entity.get("value"), **extras}

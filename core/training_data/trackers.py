@@ -5,7 +5,7 @@ in a checkpoint continues with every block that starts with it (if the checkpoin
 conditions hold), a block with no start checkpoint starts a story, and a path never visits a block
 twice (cycles are cut). `or:` steps give one tracker per alternative. Each complete path becomes
 one tracker that opens with `action_listen`, has an `action_listen` before every user turn, and
-ends with one when the story ends.
+ends with one when the story ends. After a user turn come the slots its entities fill, as in Rasa.
 
 Rules become rule trackers: their condition first, then their steps; the rule flags ride along.
 Augmentation glues complete stories end to start at random (seeded), as Rasa does, for the ML
@@ -96,6 +96,7 @@ class _Builder:
                 if _last_action(events) != ACTION_LISTEN:
                     events.append(ActionExecuted(ACTION_LISTEN, timestamp=0.0))
                 events.append(self.user_event(step))
+                events.extend(self.entity_slot_events(step))
             elif isinstance(step, ActionStep):
                 name = LEGACY_DEACTIVATE.get(step.name or "", step.name)
                 events.append(ActionExecuted(name, action_text=step.bot_text, timestamp=0.0))
@@ -111,6 +112,13 @@ class _Builder:
     def user_event(step: UserStep) -> UserUttered:
         intent = {"name": step.intent, "confidence": 1.0} if step.intent else {}
         return UserUttered(step.text or "", intent=intent, entities=[dict(e) for e in step.entities], timestamp=0.0)
+
+    def entity_slot_events(self, step: UserStep) -> list[SlotSet]:
+        """The slots the turn's entities fill (Rasa 2.x auto-fill, 3.x from_entity mappings),
+        as Rasa adds them after each user message of a story or rule."""
+        return [
+            SlotSet(name, value, timestamp=0.0) for name, value in self.domain.slots_for_entities(step.entities).items()
+        ]
 
     def slot_events(self, step: SlotStep) -> list[SlotSet]:
         return [

@@ -29,9 +29,9 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    domain = load_domain(args.domain)
     config = load_config(args.config)
     data = load_training_data(args.data)
+    domain = load_domain(args.domain).with_nlu_responses(data.nlu)
     max_history = args.max_history or config.policies.max_history
     report = validate(domain, data, max_history)
     for warning in [*domain.warnings, *config.warnings]:

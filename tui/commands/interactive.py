@@ -12,10 +12,7 @@ session and the agent talks to it instead of the endpoints file's URL.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,25 +147,10 @@ def _training_stories(args: argparse.Namespace) -> list:
 
 
 def action_server_problem(session) -> str | None:
-    """Why the action server cannot be used now, or None (also when the bot needs none)."""
-    endpoint = session.agent.registry.action_endpoint
-    if endpoint is None:
-        if session.domain.custom_actions:
-            return (
-                "no action server is configured, so custom actions cannot run "
-                "(add action_endpoint to endpoints.yml or pass --actions)"
-            )
-        return None
-    base = endpoint.url.rsplit("/webhook", 1)[0] if endpoint.url.endswith("/webhook") else endpoint.url
-    try:
-        with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
-            json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError:
-        return None  # it answers: a server without /health is still a server
-    except (OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return f"the action server at {endpoint.url} is unreachable ({reason}); custom actions will fail"
-    return None
+    """Why the action server cannot run this bot's custom actions now, or None (see core)."""
+    from core.runtime.action_server_check import action_server_problem as problem_of  # noqa: PLC0415 - core.runtime loads the agent (100 ms): the app shows first
+
+    return problem_of(session.agent.registry.action_endpoint, session.domain)
 
 
 def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Startup:

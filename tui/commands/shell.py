@@ -1,7 +1,8 @@
 """`botcoach shell`: talk to a trained bot line by line in the terminal.
 
 Bot messages are printed as they come; buttons are listed as numbered choices, and typing the
-number sends the button's payload. `/stop` or Ctrl-D ends the chat. A problem in a turn (an action
+number sends the button's payload. `/stop` or Ctrl-D ends the chat. An action server that cannot
+run the bot's custom actions is said before the chat starts; a problem in a turn (an action
 server that is down, a bot that will not stop) is printed and the chat goes on.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 from core.errors import BotcoachError
 from core.events import BotUttered
 from core.runtime import Agent
+from core.runtime.action_server_check import action_server_problem
 
 PROMPT = "Your input -> "
 STOP_COMMAND = "/stop"
@@ -32,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
         channel=CHANNEL,
         on_problem=lambda problem: _print_problem(problem, out),
     )
+    problem = action_server_problem(agent.registry.action_endpoint, agent.domain)
+    if problem:
+        print(f"! {problem}", file=out)
     sender = getattr(args, "conversation_id", None) or uuid.uuid4().hex
     print(f"Bot loaded. Type a message and press enter (use '{STOP_COMMAND}' or Ctrl-D to exit).", file=out)
     buttons: list[dict[str, Any]] = []
