@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from core.errors import DataError, Location
@@ -43,6 +43,7 @@ class _BoundedComposer(Composer):
         super().__init__(loader)
         self._measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
         self._repeated = 0
+        self.depth = 0  # collections being composed (ruamel 0.17 keeps no count of its own)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
@@ -61,7 +62,12 @@ class _BoundedComposer(Composer):
                     event.start_mark,
                     "flatten the structure; no Rasa file needs this depth",
                 )
-        return super().compose_node(parent, index)
+        collection = isinstance(event, CollectionStartEvent)
+        self.depth += collection
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= collection
 
     def return_alias(self, a: Any) -> Any:
         mark = self.parser.last_event.start_mark  # the alias itself
