@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from core.domain import DEFAULT_INTENTS, LEGACY_ACTIONS, Domain
 from core.domain.items import RESPONSE_CONTENT_KEYS
-from core.errors import Location
+from core.config import PolicyConfig
+from core.errors import DataError, Location
 from core.limits import EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, MAX_ACTIONS, MAX_INTENTS
 from core.nlu.tokenizer import is_truncated
 from core.training_data.loader import TrainingData
@@ -62,9 +63,12 @@ class Report:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def validate(domain: Domain, data: TrainingData, max_history: int = 5) -> Report:
+def validate(
+    domain: Domain, data: TrainingData, max_history: int = 5, policies: PolicyConfig | None = None
+) -> Report:
     """Every check, in Rasa's order: data files and limits, domain, NLU, stories and rules, story
-    structure."""
+    structure; with `policies` that use rules, also what the rule policy's training refuses (rules
+    that contradict each other or a story, incomplete rules)."""
     report = check_data(data, domain)
     if domain == Domain():
         report.error(
@@ -77,6 +81,8 @@ def validate(domain: Domain, data: TrainingData, max_history: int = 5) -> Report
     _check_stories(domain, data.stories, report)
     if data.stories:
         _check_conflicts(domain, data.stories, max_history, report)
+        if policies is not None and policies.rules and not report.errors:
+            _check_rules(domain, data.stories, policies, report)
     return report
 
 
@@ -312,6 +318,17 @@ def _used_implicitly(utterance: str, domain: Domain) -> bool:
     return asked != utterance and any(
         asked == slot or asked == f"{form}_{slot}" for form in domain.forms for slot in domain.all_slots
     )
+
+
+def _check_rules(domain: Domain, stories: list[Story], policies: PolicyConfig, report: Report) -> None:
+    """Train the rule policy as `train` will, so that what it refuses is found here first."""
+    from core.policies.rules import RulePolicy  # noqa: PLC0415 - policies import this module's readers
+    from core.training_data.trackers import training_trackers  # noqa: PLC0415 - as above
+
+    try:
+        RulePolicy(policies).train(training_trackers(stories, domain, augmentation_factor=0), domain)
+    except DataError as problem:
+        report.error(problem.message, problem.location, problem.hint)
 
 
 def _check_conflicts(domain: Domain, stories: list[Story], max_history: int, report: Report) -> None:

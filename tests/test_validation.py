@@ -162,3 +162,21 @@ def test_form_with_unknown_entity_mapping_and_missing_slot(tmp_path):
     with pytest.raises(DataError) as error:
         load_domain(domain)
     assert "table_size" in str(error.value) and "domain.yml:" in str(error.value)
+
+
+def test_a_story_against_a_rule_is_the_error_train_would_give(project, capsys):
+    """Issue 13 case 6: a taught story that a rule contradicts passed validation, then train failed."""
+    _append_story(project, "  - intent: thankyou\n  - action: utter_goodbye\n")
+    code, err = _validate_cli(project, capsys)
+    assert code == 1
+    assert "contradicting with rule(s) 'thanks are always welcome'" in err and "added by the test" in err
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_compat_rules_pass_the_rule_check(name):
+    from core.config import load_config
+
+    config = load_config(COMPAT / name / "config.yml") if (COMPAT / name / "config.yml").exists() else None
+    policies = config.policies if config else None
+    domain = load_domain(COMPAT / name / "domain.yml")
+    assert [str(f) for f in validate(domain, load_training_data([COMPAT / name / "data"]), 5, policies).errors] == []

@@ -33,7 +33,7 @@ def _validate(args: argparse.Namespace) -> int:
     data = load_training_data(args.data)
     domain = load_domain(args.domain).with_nlu_responses(data.nlu)
     max_history = args.max_history or config.policies.max_history
-    report = validate(domain, data, max_history)
+    report = validate(domain, data, max_history, config.policies)
     for warning in [*domain.warnings, *config.warnings]:
         console.print(f"[yellow]warning[/] {warning}")
     for finding in report.findings:
