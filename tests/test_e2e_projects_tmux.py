@@ -82,6 +82,10 @@ def quit_without_export(terminal: Terminal) -> None:
     terminal.type("without")
     terminal.wait_for("Quit without exporting", gone="Start Fresh")
     terminal.press("Enter")
+    terminal.wait_for("are not exported")  # the session is kept for --resume, not lost
+    terminal.type("keeping")
+    terminal.wait_for("Quit, keeping", gone="Export, then quit")
+    terminal.press("Enter")
     assert terminal.exit_status() == 0
     terminal.assert_no_traceback()
 

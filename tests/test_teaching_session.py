@@ -312,3 +312,27 @@ def test_a_model_of_another_project_is_named_with_the_differences():
     assert "the model lacks intents" in text and "request_restaurant" in text
     assert "the project lacks actions" in text and "action_search_concerts" in text
     assert model_fit(concert, load_domain(SAMPLES / "concertbot" / "domain.yml")).fits
+
+
+def test_a_form_that_just_finished_is_not_a_contradiction_before_its_submit_action(tmp_path):
+    """The conversation is mid-turn (the submit action comes next): the story an export would end
+    with an implied listen, but the person has not taught one; found on financial-demo's forms."""
+    from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+
+    session, _ = open_session(tmp_path, "formbot")
+    session.tracker.update_all(
+        [
+            UserUttered("/request_restaurant", {"name": "request_restaurant", "confidence": 1.0}),
+            ActionExecuted("restaurant_form"),
+            ActiveLoop("restaurant_form"),
+            SlotSet("requested_slot", "cuisine"),
+            ActionExecuted("action_listen"),
+            UserUttered("/inform", {"name": "inform", "confidence": 1.0}),
+            ActionExecuted("restaurant_form"),
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+        ]
+    )
+    assert session.contradictions() == []
+    session.tracker.update_all([ActionExecuted("action_listen")])  # taught: listen instead of submitting
+    assert any("submit the booking form" in p for p in session.contradictions())

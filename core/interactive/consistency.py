@@ -9,16 +9,28 @@ structure conflict; no policy can learn both).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.domain import Domain
 from core.errors import BotcoachError
+from core.events import ActionExecuted, Event
 from core.policies.memoization import DEFAULT_MAX_HISTORY
 from core.policies.rule_check import Sources, collect_sources, contradiction_problems
 from core.policies.rules import RulePolicy
 from core.policies.states import describe_states, state_key, training_examples
 from core.runtime.agent import Agent
 from core.story_export import tracker_to_story
-from core.tracker import DialogueStateTracker
+from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.trackers import TrainingTracker, training_trackers
+
+
+def _ends_listening(events: list[Event]) -> bool:
+    return bool(events) and isinstance(events[-1], ActionExecuted) and events[-1].name == ACTION_LISTEN
+
+
+def _last_action(tracker: DialogueStateTracker) -> str | None:
+    actions = [e.name for e in tracker.applied_events(collapse_loops=False) if isinstance(e, ActionExecuted)]
+    return actions[-1] if actions else None
 
 
 class ConsistencyCheck:
@@ -40,6 +52,9 @@ class ConsistencyCheck:
             taught = training_trackers([tracker_to_story(tracker, name, e2e=e2e)], self.domain, augmentation_factor=0)
         except BotcoachError:
             return []  # a conversation training could not read at all: export says so
+        if _last_action(tracker) != ACTION_LISTEN:
+            # mid-turn: the bot acts again next, so the listen a story implies at its end is not taught
+            taught = [replace(t, events=t.events[:-1]) if _ends_listening(t.events) else t for t in taught]
         return self._rule_problems(taught) + self._story_problems(taught)
 
     def _rule_problems(self, taught: list[TrainingTracker]) -> list[str]:
