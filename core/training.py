@@ -17,6 +17,7 @@ Core never prints: progress goes to a `TrainingObserver` the CLI implements.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,12 +39,15 @@ from core.model import (
 )
 from core.model_archive import ArchiveContents, ComponentState, new_archive_path, newest_archive
 from core.training_data.loader import TrainingData, load_training_data
+from core.training_data.nlu_model import NLUData
 from core.validation import Report, check_data, limit_findings, validate
 
 if TYPE_CHECKING:
     from core.nlu.model import NLUModelConfig
 
 PARTS = ("nlu", "core")
+# an intent with at most this fraction of the largest intent's examples is named in a warning
+FEW_EXAMPLES_SHARE = 0.1
 PART_COMPONENT = {"nlu": NLU_COMPONENT, "core": CORE_COMPONENT}
 
 
@@ -291,9 +295,30 @@ def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
     )
 
 
+def few_example_intents(nlu: NLUData) -> str | None:
+    """A warning naming the intents with very few examples beside a much larger one (a tenth
+    of its examples or fewer), or None. Their messages tend to be answered with the large
+    intent (retrieval intents count by their base name, as they are predicted)."""
+    counts = Counter(e.intent.split("/", 1)[0] for e in nlu.examples if e.intent)
+    if not counts:
+        return None
+    largest, most = counts.most_common(1)[0]
+    few = sorted((n, name) for name, n in counts.items() if n <= FEW_EXAMPLES_SHARE * most)
+    if not few:
+        return None
+    named = ", ".join(f"'{name}' ({n})" for n, name in few)
+    return (
+        f"intents with very few examples beside '{largest}' ({most} examples): {named}; "
+        f"their messages tend to be taken for the larger intents: add examples to them"
+    )
+
+
 def train_nlu(project: Project, observer: TrainingObserver):
     from core.nlu.interpreter import Interpreter
 
+    warning = few_example_intents(project.data.nlu)
+    if warning:
+        observer.warning(warning)
     config = nlu_model_config(project.config.nlu)
     observer.stage("NLU", config.epochs)
     interpreter = Interpreter.train(

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core.config import PolicyConfig
 from core.domain import DEFAULT_INTENTS, LEGACY_ACTIONS, Domain
 from core.domain.items import RESPONSE_CONTENT_KEYS
-from core.config import PolicyConfig
 from core.errors import DataError, Location
 from core.limits import EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, MAX_ACTIONS, MAX_INTENTS
 from core.nlu.tokenizer import is_truncated
@@ -63,9 +63,7 @@ class Report:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def validate(
-    domain: Domain, data: TrainingData, max_history: int = 5, policies: PolicyConfig | None = None
-) -> Report:
+def validate(domain: Domain, data: TrainingData, max_history: int = 5, policies: PolicyConfig | None = None) -> Report:
     """Every check, in Rasa's order: data files and limits, domain, NLU, stories and rules, story
     structure; with `policies` that use rules, also what the rule policy's training refuses (rules
     that contradict each other or a story, incomplete rules)."""
@@ -322,8 +320,8 @@ def _used_implicitly(utterance: str, domain: Domain) -> bool:
 
 def _check_rules(domain: Domain, stories: list[Story], policies: PolicyConfig, report: Report) -> None:
     """Train the rule policy as `train` will, so that what it refuses is found here first."""
-    from core.policies.rules import RulePolicy  # noqa: PLC0415 - policies import this module's readers
-    from core.training_data.trackers import training_trackers  # noqa: PLC0415 - as above
+    from core.policies.rules import RulePolicy
+    from core.training_data.trackers import training_trackers
 
     try:
         RulePolicy(policies).train(training_trackers(stories, domain, augmentation_factor=0), domain)

@@ -18,6 +18,7 @@ from core.evaluation.metrics import (
     confusion_matrix,
     mean_std,
 )
+from core.evaluation.nlu_eval import IntentResult, NLUEvaluation, intent_report
 from core.evaluation.png import encode_png, heatmap_png, png_size
 from core.training import TrainingObserver, load_project, train_core, train_nlu, with_epochs
 from core.training_data.nlu_model import Example
@@ -129,6 +130,61 @@ def test_cross_validation_on_a_small_set():
     assert 0.0 <= summary["test"]["Accuracy"][0] <= 1.0
     total = len(project.data.nlu.examples)
     assert result.evaluation.intent_report["weighted avg"]["support"] == total  # every example held out once
+
+
+# ---- out-of-scope messages and the weakest intents -------------------------------------------------
+
+
+def _results(pairs: list[tuple[str, str]]) -> NLUEvaluation:
+    results = [IntentResult(f"message {i}", target, prediction, 0.5) for i, (target, prediction) in enumerate(pairs)]
+    return NLUEvaluation(results, [], intent_report(results))
+
+
+def test_out_of_scope_recall_and_precision_count_a_fallback_as_out_of_scope():
+    evaluation = _results(
+        [
+            ("nlu_fallback", "nlu_fallback"),  # caught by the FallbackClassifier
+            ("nlu_fallback", "greet"),  # missed: answered with confidence
+            ("nlu_fallback", "nlu_fallback"),
+            ("greet", "nlu_fallback"),  # an in-scope message wrongly given up on
+            ("greet", "greet"),
+        ]
+    )
+    scores = evaluation.out_of_scope()
+    assert (scores.support, scores.caught, scores.answered) == (3, 2, 3)
+    assert scores.recall == pytest.approx(2 / 3) and scores.precision == pytest.approx(2 / 3)
+    assert evaluation.out_of_scope("out_of_scope") is None  # no test example of that intent
+
+
+def test_a_bots_own_out_of_scope_intent_and_the_fallback_both_catch_out_of_scope_messages():
+    evaluation = _results(
+        [
+            ("out_of_scope", "out_of_scope"),
+            ("out_of_scope", "nlu_fallback"),
+            ("out_of_scope", "affirm"),
+            ("affirm", "affirm"),
+        ]
+    )
+    scores = evaluation.out_of_scope("out_of_scope")
+    assert (scores.recall, scores.precision, scores.answered) == (pytest.approx(2 / 3), 1.0, 2)
+
+
+def test_the_intent_report_lists_the_lowest_recall_first_and_the_averages_last():
+    evaluation = _results(
+        [("greet", "greet"), ("greet", "greet"), ("deny", "affirm"), ("deny", "deny"), ("affirm", "affirm")]
+        + [("bye", "greet"), ("bye", "greet"), ("bye", "bye")]
+    )
+    names = list(evaluation.intent_report)
+    # recall 1/3, 1/2, then the perfect ones by name
+    assert names == ["bye", "deny", "affirm", "greet", "accuracy", "macro avg", "weighted avg"]
+    assert [name for name, _ in evaluation.lowest_recall(2)] == ["bye", "deny"]
+    assert evaluation.intent_report["bye"]["confused_with"] == {"greet": 2}
+
+
+def test_an_intent_only_ever_predicted_comes_after_the_tested_ones():
+    evaluation = _results([("greet", "nlu_fallback"), ("affirm", "affirm")])
+    assert list(evaluation.intent_report)[:3] == ["greet", "affirm", "nlu_fallback"]
+    assert [name for name, _ in evaluation.lowest_recall(5)] == ["greet", "affirm"]
 
 
 # ---- a trained sample bot -----------------------------------------------------------------------

@@ -17,10 +17,11 @@ import torch
 
 from core.config import NLUConfig
 from core.nlu.featurizer import build_featurizer, collate
-from core.nlu.intent_classifier import SparseIntentClassifier, sparse_batch
-from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, Interpreter
+from core.nlu.intent_classifier import SparseIntentClassifier, fit, sparse_batch
+from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, NETWORK_VOTE, Interpreter
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE
+from core.nlu.sentence_network import SentenceNetwork
 from core.training import nlu_model_config
 from core.training_data.nlu_model import Example, NLUData, load_nlu
 from tests.conftest import COMPAT as RASA
@@ -100,33 +101,56 @@ def large() -> Interpreter:
     return Interpreter.train(NLUData(examples=snips.examples[::12]), replace(SMALL, epochs=2, min_steps=0))
 
 
-def _vote(interpreter: Interpreter, text: str, *, classifier: bool = True) -> dict[str, float]:
+def _vote(
+    interpreter: Interpreter, text: str, *, network: SentenceNetwork | None = None, classifier=None
+) -> dict[str, float]:
     encoded = interpreter.featurizer.encode(text)
     (logits, _), _ = interpreter.model(collate([encoded])[0])
     probs = logits.softmax(-1)[0]
-    if classifier:
-        linear = interpreter.classifier(sparse_batch(interpreter.sentence, [encoded.norm])).softmax(-1)[0]
-        probs = CLASSIFIER_VOTE * linear + (1 - CLASSIFIER_VOTE) * probs
-    return dict(zip(interpreter.intents, probs.tolist()))
+    x = sparse_batch(interpreter.sentence, [encoded.norm])
+    if network is not None:
+        probs = NETWORK_VOTE * network(x)[0].softmax(-1)[0] + (1 - NETWORK_VOTE) * probs
+    if classifier is not None:
+        probs = CLASSIFIER_VOTE * classifier(x).softmax(-1)[0] + (1 - CLASSIFIER_VOTE) * probs
+    return dict(zip(interpreter.intents, probs.tolist(), strict=True))
 
 
-def test_on_large_data_the_classifier_and_the_joint_model_vote_with_their_probabilities(large):
+def test_on_large_data_the_sentence_network_and_the_joint_model_vote_with_their_probabilities(large):
     assert len(large.replay) >= large.config.sparse_intent_max_examples and large.joint_intents
+    assert isinstance(large.network, SentenceNetwork) and large.classifier is None
     for text in ["play some jazz by miles davis", "book a table for two in paris", "will it rain tomorrow"]:
         by_name = {r["name"]: r["confidence"] for r in large.parse(text)["intent_ranking"]}
-        for name, p in _vote(large, text).items():
+        for name, p in _vote(large, text, network=large.network).items():
             assert by_name[name] == pytest.approx(p, abs=1e-6)
+
+
+def test_a_format_3_large_model_still_loads_and_answers_with_its_linear_classifier_and_joint_model(large):
+    """Format 3 had the linear classifier where format 4 has the sentence network."""
+    encoded = [large._encode(e) for e in large.replay]
+    classifier = SparseIntentClassifier(len(large.sentence), len(large.intents))
+    fit(classifier, [large.sentence.vector(e.norm) for e in encoded], torch.tensor([e.intent for e in encoded]))
+    meta, tensors = large.to_state()
+    meta = {**json.loads(json.dumps(meta)), "format": 3, "has_classifier": True}
+    del meta["network"]
+    tensors = {k: v for k, v in tensors.items() if not k.startswith("network.")}
+    tensors.update({f"intent.{k}": v for k, v in classifier.state_dict().items()})
+    old = Interpreter.from_state(meta, tensors)
+    assert old.network is None and old.joint_intents
+    text = "add this song to my road trip playlist"
+    by_name = {r["name"]: r["confidence"] for r in old.parse(text)["intent_ranking"]}
+    for name, p in _vote(large, text, classifier=classifier).items():
+        assert by_name[name] == pytest.approx(p, abs=1e-6)
 
 
 def test_a_format_2_large_model_still_loads_and_answers_with_its_joint_model_alone(large):
     meta, tensors = large.to_state()
     meta = {**json.loads(json.dumps(meta)), "format": 2, "has_classifier": False}
-    del meta["joint_intents"]
-    old = Interpreter.from_state(meta, {k: v for k, v in tensors.items() if not k.startswith("intent.")})
-    assert old.classifier is None and old.joint_intents
+    del meta["joint_intents"], meta["network"]
+    old = Interpreter.from_state(meta, {k: v for k, v in tensors.items() if not k.startswith("network.")})
+    assert old.classifier is None and old.network is None and old.joint_intents
     text = "add this song to my road trip playlist"
     by_name = {r["name"]: r["confidence"] for r in old.parse(text)["intent_ranking"]}
-    for name, p in _vote(large, text, classifier=False).items():
+    for name, p in _vote(large, text).items():
         assert by_name[name] == pytest.approx(p, abs=1e-6)
 
 
@@ -142,12 +166,13 @@ def test_a_large_model_learns_a_new_intent_in_well_under_a_second(large):
 
 
 @pytest.mark.parametrize("bot", ["moodbot", "formbot", "large"])
-def test_format_3_state_round_trips_with_identical_parses(bot, request):
+def test_format_4_state_round_trips_with_identical_parses(bot, request):
     interpreter: Interpreter = request.getfixturevalue(bot)
     meta, loaded = _roundtrip(interpreter)
-    assert meta["format"] == 3
+    assert meta["format"] == 4
     assert meta["has_joint"] == (bot != "moodbot")
-    assert meta["has_classifier"] is True
+    assert meta["has_classifier"] is (bot != "large")
+    assert (meta["network"] is not None) is (bot == "large")
     assert meta["joint_intents"] == (bot == "large")
     assert (loaded.model is None) == (interpreter.model is None)
     texts = [*PARAPHRASES, "a table for 4 people serving chinese food", "zzqx blorf", ""]

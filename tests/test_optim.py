@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from core.optim import AdamW, RowAdam
+from core.optim import AdamW, RowAdam, RowSGD
 from core.policies.ted_model import DialogueTransformer, TEDModelConfig
 from tests.conftest import ROOT
 
@@ -64,3 +64,21 @@ def test_training_never_imports_the_compiler():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_row_sgd_moves_the_touched_rows_as_dense_sgd_does_and_no_other():
+    torch.manual_seed(0)
+    ours = torch.nn.EmbeddingBag(50, 4, mode="sum", sparse=True)
+    theirs = torch.nn.EmbeddingBag(50, 4, mode="sum")
+    theirs.load_state_dict(ours.state_dict())
+    mine, reference = RowSGD(ours.parameters(), lr=0.1), torch.optim.SGD(theirs.parameters(), lr=0.1)
+    untouched = ours.weight[40:].detach().clone()
+    for _ in range(4):
+        ids = torch.randint(0, 40, (30,))  # repeats within a batch: their gradients add up
+        offsets, weights, target = torch.arange(0, 30, 5), torch.rand(30), torch.rand(6, 4)
+        for model, optimizer in ((ours, mine), (theirs, reference)):
+            optimizer.zero_grad()
+            ((model(ids, offsets, per_sample_weights=weights) - target) ** 2).sum().backward()
+            optimizer.step()
+    assert torch.allclose(ours.weight, theirs.weight, atol=1e-6)
+    assert torch.equal(ours.weight[40:], untouched)

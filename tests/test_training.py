@@ -221,3 +221,18 @@ def test_cli_trains_then_reuses(
 def _with_few_epochs(project: Project) -> Project:
     project.config = with_epochs(project.config, NLU_EPOCHS, TED_EPOCHS)
     return project
+
+
+def test_intents_with_very_few_examples_beside_a_large_one_are_named_in_a_warning() -> None:
+    formbot = load_project(None, None, [COMPAT / "formbot-3x" / "data"], "nlu").data.nlu
+    warning = training.few_example_intents(formbot)
+    assert warning is not None
+    assert "beside 'inform' (128 examples)" in warning and "'bot_challenge' (4), 'deny' (8)" in warning
+    moodbot = load_project(None, None, [COMPAT / "moodbot-3x" / "data"], "nlu").data.nlu
+    assert training.few_example_intents(moodbot) is None  # 2-14 examples each: none dwarfed
+
+
+def test_cli_train_prints_the_few_examples_warning(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = COMPAT / "formbot-3x" / "data" / "nlu.yml"
+    assert cli_main(["train", "nlu", "--nlu", str(data), "--out", str(tmp_path)]) == 0
+    assert "warning: intents with very few examples beside 'inform'" in capsys.readouterr().err

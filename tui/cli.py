@@ -155,6 +155,15 @@ def _test_nlu(p: argparse.ArgumentParser, top: bool) -> None:
         help="train and test on folds of the NLU data instead of testing a model",
     )
     _flag(p, top, "-f", "--folds", type=int, default=5, help="number of folds for --cross-validation")
+    _flag(
+        p,
+        top,
+        "--out-of-scope-intent",
+        default="nlu_fallback",
+        metavar="NAME",
+        help="the intent of out-of-scope test examples: its recall and precision are reported "
+        "(answering it or nlu_fallback counts as catching one)",
+    )
 
 
 def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:

@@ -12,6 +12,13 @@ Files written to the output folder, as Rasa writes them so that tools made for R
 
 Only examples with an intent count for intents (Rasa: "only considering those examples that have a
 defined intent"); retrieval intents are compared by their base name, as the parse reports them.
+`intent_report.json` lists the intents with the lowest recall first (the ones to work on), then
+intents only ever predicted, then the averages.
+
+Out-of-scope messages: test examples labelled with the out-of-scope intent (`nlu_fallback` unless
+the bot has an intent of its own for them, e.g. `out_of_scope`) are caught when the parse answers
+that intent or `nlu_fallback` (the FallbackClassifier); `NLUEvaluation.out_of_scope` gives the
+recall and precision of that answer.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from core.training_data.loader import load_training_data
 from core.training_data.nlu_model import Example, NLUData
 
 OUR_EXTRACTOR = "botcoach"
+FALLBACK_INTENT = "nlu_fallback"  # what the FallbackClassifier answers
 # Rasa's trainable entity extractors: our model replaces the first of them a pipeline lists.
 RASA_EXTRACTORS = ("DIETClassifier", "CRFEntityExtractor", "EntityExtractor", "MitieEntityExtractor")
 # The pipeline templates of Rasa 1.x, with the extractor each one runs.
@@ -63,6 +71,18 @@ class IntentResult:
         }
 
 
+@dataclass(frozen=True)
+class OutOfScopeScores:
+    """How well out-of-scope test messages were caught (answered with `intent` or `nlu_fallback`)."""
+
+    intent: str
+    recall: float  # out-of-scope messages caught / out-of-scope messages
+    precision: float  # out-of-scope answers that were right / out-of-scope answers
+    support: int  # out-of-scope messages
+    caught: int  # out-of-scope messages answered out of scope
+    answered: int  # out-of-scope answers
+
+
 @dataclass
 class NLUEvaluation:
     """What `evaluate` found; `write` puts it on disk."""
@@ -88,6 +108,21 @@ class NLUEvaluation:
     @property
     def entity_errors(self) -> list[dict]:
         return entity_errors(self.entities)
+
+    def out_of_scope(self, intent: str = FALLBACK_INTENT) -> OutOfScopeScores | None:
+        """Recall and precision of out-of-scope answers; None when no test example has `intent`."""
+        support = sum(r.target == intent for r in self.intents)
+        if not support:
+            return None
+        answers = [r for r in self.intents if r.prediction in (intent, FALLBACK_INTENT)]
+        caught = sum(r.target == intent for r in answers)
+        precision = caught / len(answers) if answers else 0.0
+        return OutOfScopeScores(intent, caught / support, precision, support, caught, len(answers))
+
+    def lowest_recall(self, count: int) -> list[tuple[str, dict]]:
+        """The `count` tested intents with the lowest recall, lowest first, with their report rows."""
+        rows = [(name, row) for name, row in (self.intent_report or {}).items() if _tested(row)]
+        return rows[:count]  # the report is in that order already (see intent_report)
 
 
 def load_test_nlu(paths: list[str | Path]) -> NLUData:
@@ -123,6 +158,7 @@ def predict(parser: Parser, examples: list[Example]) -> tuple[list[IntentResult]
 
 
 def intent_report(results: list[IntentResult]) -> dict | None:
+    """scikit-learn's report dict with Rasa's `confused_with`, intents in order of recall."""
     if not results:
         return None
     targets = [r.target for r in results]
@@ -130,7 +166,16 @@ def intent_report(results: list[IntentResult]) -> dict | None:
     report = classification_report(targets, predictions)
     labels = unique_labels(targets, predictions)
     add_confused_with(report, confusion_matrix(targets, predictions, labels), labels)
-    return report
+    rows = sorted(
+        ((name, row) for name, row in report.items() if name in labels),
+        key=lambda item: (not _tested(item[1]), item[1]["recall"], item[0]),
+    )
+    return {**dict(rows), **{name: row for name, row in report.items() if name not in dict(rows)}}
+
+
+def _tested(row: object) -> bool:
+    """A per-intent row of an intent the test data has (not one only ever predicted, not an average)."""
+    return isinstance(row, dict) and "confused_with" in row and bool(row.get("support"))
 
 
 def summarise(intents: list[IntentResult], entities: list[EntityResult]) -> NLUEvaluation:

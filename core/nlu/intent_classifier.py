@@ -1,17 +1,15 @@
-"""The linear intent classifier: a linear model on TF-IDF sentence n-grams.
+"""The linear intent classifier of small bots: a linear model on TF-IDF sentence n-grams.
 
 On a bot with a few dozen examples per intent, a BiLSTM memorises the training sentences and
 guesses on paraphrases; a linear model over shared word and character n-grams generalises
-(Rasa's CountVectors + DIET behave the same way on small bots). There it votes with each
-intent's nearest training example (core/nlu/nearest_examples.py). On large data it votes
-with the joint BiLSTM: the two err on different messages, so their averaged probabilities
-beat either (SNIPS intent accuracy, bench.nlu_snips). It trains in seconds, and its weight
-table grows with the vocabulary, so `Interpreter.update` stays cheap.
+(Rasa's CountVectors + DIET behave the same way on small bots). It votes with each intent's
+nearest training example (core/nlu/nearest_examples.py). It trains in seconds, and its weight
+table grows with the vocabulary, so `Interpreter.update` stays cheap. (Large data has the
+sentence network instead, core/nlu/sentence_network.py; models saved before it existed
+still answer with this classifier there.)
 """
 
 from __future__ import annotations
-
-import random
 
 import numpy as np
 import torch
@@ -24,10 +22,6 @@ from core.optim import AdamW
 STEPS = 100  # full-batch steps; few on purpose: early stopping keeps paraphrase confidence honest
 LEARNING_RATE = 0.02
 UPDATE_STEPS = 60
-# large data: mini-batches, at least MIN_EPOCHS epochs (chosen on SNIPS val.md, not test.md)
-BATCH_SIZE = 128
-BATCH_LEARNING_RATE = 0.05
-MIN_EPOCHS = 5
 
 SparseBatch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids, offsets, weights
 Vector = tuple[np.ndarray, np.ndarray]  # one message's feature ids and weights
@@ -45,6 +39,14 @@ def stack(vectors: list[Vector]) -> SparseBatch:
 
 def sparse_batch(vocabulary: SentenceVocabulary, messages: list[list[str]]) -> SparseBatch:
     return stack([vocabulary.vector(words) for words in messages])
+
+
+def class_weights(labels: torch.Tensor, n_intents: int) -> torch.Tensor:
+    """Balanced classes: each intent weighs as much in the loss, whatever its number of
+    examples, so an intent with many (inform) does not win every unsure message; intents
+    without examples weigh 0 (labels -100 are no intent)."""
+    counts = torch.bincount(labels[labels >= 0], minlength=n_intents).float()
+    return torch.where(counts > 0, counts.sum() / (counts.clamp(min=1) * (counts > 0).sum()), 0.0)
 
 
 class SparseIntentClassifier(nn.Module):
@@ -72,47 +74,17 @@ class SparseIntentClassifier(nn.Module):
 
 
 def fit(
-    model: SparseIntentClassifier,
-    vectors: list[Vector],
-    labels: torch.Tensor,
-    *,
-    steps: int = STEPS,
-    batch_size: int | None = None,
-    seed: int = 42,
+    model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tensor, *, steps: int = STEPS
 ) -> list[float]:
-    """Adam on the labelled messages (label -100: no intent, skipped); the loss per step.
-
-    Small data trains full-batch for `steps` steps. With `batch_size` (large data), shuffled
-    mini-batches for at least MIN_EPOCHS epochs: thousands of examples need many small steps.
-    """
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    known = labels[labels >= 0]
-    counts = torch.bincount(known, minlength=model.bias.shape[0]).float()
-    # balanced classes: an intent with many examples (inform) must not win every unsure message
-    balance = torch.where(counts > 0, counts.sum() / (counts.clamp(min=1) * (counts > 0).sum()), 0.0)
-    if batch_size is None:
-        batches = [stack(vectors)] * steps
-        batch_labels = [labels] * steps
-    else:
-        batches, batch_labels = [], []
-        order = list(range(len(vectors)))
-        per_epoch = -(-len(order) // batch_size)
-        for _ in range(max(-(-steps // per_epoch), MIN_EPOCHS)):
-            rng.shuffle(order)
-            for start in range(0, len(order), batch_size):
-                chosen = order[start : start + batch_size]
-                batches.append(stack([vectors[i] for i in chosen]))
-                batch_labels.append(labels[chosen])
-    optimizer = AdamW(
-        model.parameters(), lr=LEARNING_RATE if batch_size is None else BATCH_LEARNING_RATE, weight_decay=0.0
-    )
+    """Full-batch Adam on the labelled messages (label -100: no intent, skipped) for `steps`
+    steps; the loss per step."""
+    weight = class_weights(labels, model.bias.shape[0])
+    batch = stack(vectors)
+    optimizer = AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.0)
     model.train()
     losses = []
-    for batch, targets in zip(batches, batch_labels):
-        if not bool((targets >= 0).any()):  # a mini-batch of unlabelled messages teaches nothing
-            continue
-        loss = F.cross_entropy(model(batch), targets, weight=balance, ignore_index=-100)
+    for _ in range(steps):
+        loss = F.cross_entropy(model(batch), labels, weight=weight, ignore_index=-100)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

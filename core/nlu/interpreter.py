@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from core.limits import CLASSIFIER_MAX_WEIGHTS
@@ -31,23 +32,31 @@ from core.nlu.featurizer import (
     entity_label,
     tag_spans,
 )
-from core.nlu.intent_classifier import BATCH_SIZE, STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, stack
+from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, stack
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE, NearestExamples
-from core.nlu.sentence_features import SentenceVocabulary
+from core.nlu.sentence_features import SentenceMatrix, SentenceVocabulary
+from core.nlu.sentence_network import NetworkConfig, SentenceNetwork
+from core.nlu.sentence_network import fit as fit_network
 from core.nlu.tokenizer import normalised_words
 from core.nlu.trainer import EpochCallback, fine_tune, train
 from core.torch_threads import torch_threads
 
 FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "botcoach"
-STATE_FORMAT = 3  # 3: `joint_intents` (format 2 had no classifier on large data)
+STATE_FORMAT = 4  # 4: the sentence network on large data; 3: `joint_intents`; 2: no classifier on large data
 REPLAY_POOL = 2000  # examples kept (in the saved state too) for replay during updates
 UPDATE_MAX_STEPS = 100
 CLASSIFIER_REPLAY = 500  # replayed examples the classifier's update sees (a bot of up to 500: all)
 LEARNED_SHARE = 0.98  # small data: the joint model stops once it tags this share of its examples right
 SMALL_EMBED, SMALL_HIDDEN = 48, 64  # the joint model's size when it only tags entities of a small bot
-CLASSIFIER_VOTE = 0.6  # its weight when both models answer the intent (chosen on SNIPS val.md)
+# large data: the sentence network's share of the intent probabilities beside the joint model's
+# (chosen on CLINC150's val, a held-out part of BANKING77's training set and SNIPS's val.md)
+NETWORK_VOTE = 0.5
+CLASSIFIER_VOTE = 0.6  # the linear classifier's share beside the joint model (large models saved before format 4)
+LARGE_MIN_COUNT = 2  # large data: n-grams and pairs of a single example are left out of the vocabulary
+NETWORK_UPDATE_STEPS = 30  # each: the taught examples and a fresh replay sample of NETWORK_REPLAY
+NETWORK_REPLAY = 48
 
 
 class Interpreter:
@@ -56,10 +65,11 @@ class Interpreter:
 
     Who answers the intent follows the data's size: below `sparse_intent_max_examples` the
     linear n-gram classifier (it generalises from few examples), voting with each intent's
-    nearest training example (core/nlu/nearest_examples.py); above it, a weighted
-    average of its probabilities and the joint BiLSTM's, which reads word order (that pays off
-    with thousands of examples): `joint_intents`. The joint model is trained only when it has
-    work to do: entities to tag or a large data set.
+    nearest training example (core/nlu/nearest_examples.py); above it, the average of the
+    probabilities of two models that err on different messages: the sentence network
+    (core/nlu/sentence_network.py) and the joint BiLSTM, which reads word order
+    (`joint_intents`). The joint model is trained only when it has work to do: entities to tag
+    or a large data set.
     """
 
     def __init__(
@@ -75,6 +85,7 @@ class Interpreter:
         lookups: list[tuple[str, list[str]]],
         replay: list[dict],
         joint_intents: bool,
+        network: SentenceNetwork | None = None,
     ):
         self.config = config
         self.model = model
@@ -87,6 +98,7 @@ class Interpreter:
         self.lookups = lookups
         self.replay = replay
         self.joint_intents = joint_intents
+        self.network = network
         self.featurizer = build_featurizer(self.config, regexes, lookups)
         self._replay_encoded: list[Encoded] | None = None
         self._nearest: NearestExamples | None = None  # built at the first parse after training or an update
@@ -119,10 +131,28 @@ class Interpreter:
             n_tags=1 + 2 * len(labels),
             **sized_tables(config, norms),
         )
-        sentence = SentenceVocabulary(config.word_ngram_max, max(2, config.char_ngram_min), config.char_ngram_max)
-        sentence.fit(norms, max_features=max(1, CLASSIFIER_MAX_WEIGHTS // config.n_intents))
         small = len(examples) < config.sparse_intent_max_examples
-        classifier = SparseIntentClassifier(len(sentence), config.n_intents)
+        sentence = SentenceVocabulary(
+            config.word_ngram_max,
+            max(2, config.char_ngram_min),
+            config.char_ngram_max,
+            pair_window=config.word_pair_window,
+        )
+        # large data: an n-gram of one example only says nothing of other messages, and would
+        # be a row of each model's table (half the vocabulary on CLINC150)
+        sentence.fit(
+            norms,
+            min_count=1 if small else LARGE_MIN_COUNT,
+            max_features=max(1, CLASSIFIER_MAX_WEIGHTS // config.n_intents),
+        )
+        classifier = network = None
+        if small:
+            classifier = SparseIntentClassifier(len(sentence), config.n_intents)
+        else:
+            torch.manual_seed(config.seed)
+            network = SentenceNetwork(
+                NetworkConfig(seed=config.seed, n_features=len(sentence), n_intents=config.n_intents)
+            )
         model = None
         if labels or not small:
             torch.manual_seed(config.seed)
@@ -139,10 +169,12 @@ class Interpreter:
             lookups,
             replay,
             joint_intents=not small,
+            network=network,
         )
         encoded = [interpreter._encode(e) for e in examples]
         with torch_threads():
-            losses = interpreter._fit_classifier(encoded, steps=STEPS, batch_size=None if small else BATCH_SIZE)
+            losses = interpreter._fit_classifier(encoded, steps=STEPS)
+            interpreter._fit_network(encoded)
             if model is not None:
                 # on small data the joint model only tags entities: stop once it tags them all
                 done = (lambda: interpreter._share_learned(encoded) >= LEARNED_SHARE) if small else None
@@ -155,12 +187,26 @@ class Interpreter:
                     on_epoch(number, len(quarters), loss)
         return interpreter
 
-    def _fit_classifier(self, encoded: list[Encoded], steps: int, batch_size: int | None = None) -> list[float]:
+    def _fit_classifier(self, encoded: list[Encoded], steps: int) -> list[float]:
         labels = torch.tensor([e.intent for e in encoded], dtype=torch.long)
         if self.classifier is None or not bool((labels >= 0).any()):
             return []
-        vectors = [self.sentence.vector(e.norm) for e in encoded]
-        return fit(self.classifier, vectors, labels, steps=steps, batch_size=batch_size, seed=self.config.seed)
+        return fit(self.classifier, [self.sentence.vector(e.norm) for e in encoded], labels, steps=steps)
+
+    def _fit_network(self, encoded: list[Encoded], taught: int = 0) -> None:
+        """Train the network on `encoded`; with `taught`, its last `taught` examples are new and
+        the rest a replay sample: every step sees the new ones (as the joint model's fine_tune)."""
+        labels = torch.tensor([e.intent for e in encoded], dtype=torch.long)
+        if self.network is None or not bool((labels >= 0).any()):
+            return
+        matrix = SentenceMatrix([self.sentence.vector(e.norm) for e in encoded])
+        batches = None
+        if taught:
+            rng, old = random.Random(self.config.seed), range(len(encoded) - taught)
+            new = list(range(len(encoded) - taught, len(encoded)))
+            sample = min(len(old), NETWORK_REPLAY)
+            batches = [np.array(new + rng.sample(old, sample)) for _ in range(NETWORK_UPDATE_STEPS)]
+        fit_network(self.network, matrix, labels, batches=batches)
 
     def _encode(self, example: dict) -> Encoded:
         encoded = self.featurizer.encode(example["text"])
@@ -199,23 +245,25 @@ class Interpreter:
 
     def _predict(self, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(intent probabilities (1, I), tag scores (1, T, K) or None when there is no joint model)."""
-        tag_scores = joint = linear = None
+        tag_scores = joint = sentence = None
         if self.model is not None and (self.labels or self.joint_intents):
             x, _ = collate([encoded])
             (intent_logits, tag_scores), _ = self.model(x)
             if self.joint_intents:
                 joint = intent_logits.softmax(-1)
-        if self.classifier is not None:
-            vector = self.sentence.vector(encoded.norm)
-            linear = self.classifier(stack([vector])).softmax(-1)
+        vector = self.sentence.vector(encoded.norm)
+        if self.network is not None:  # large data
+            sentence, share = self.network(stack([vector]))[0].softmax(-1), NETWORK_VOTE
+        elif self.classifier is not None:
+            sentence, share = self.classifier(stack([vector])).softmax(-1), CLASSIFIER_VOTE
             if not self.joint_intents:  # a small bot: its replay pool holds every example
                 nearest = self._nearest_examples().probabilities(vector)
-                linear = (1.0 - NEAREST_VOTE) * linear + NEAREST_VOTE * nearest
-        if joint is not None and linear is not None:
-            return CLASSIFIER_VOTE * linear + (1.0 - CLASSIFIER_VOTE) * joint, tag_scores
-        if joint is None and linear is None:
+                sentence = (1.0 - NEAREST_VOTE) * sentence + NEAREST_VOTE * nearest
+        if joint is not None and sentence is not None:
+            return share * sentence + (1.0 - share) * joint, tag_scores
+        if joint is None and sentence is None:
             return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
-        return (linear if joint is None else joint), tag_scores
+        return (sentence if joint is None else joint), tag_scores
 
     def _nearest_examples(self) -> NearestExamples:
         if self._nearest is None:
@@ -255,18 +303,22 @@ class Interpreter:
             entities.append(entity)
         return entities
 
-    def _apply_fallback(self, parse: dict) -> None:
-        """Rasa's FallbackClassifier: a low or ambiguous top intent becomes `nlu_fallback`."""
-        ranking = parse["intent_ranking"]
+    def falls_back(self, ranking: list[dict]) -> bool:
+        """Rasa's FallbackClassifier: is the top intent of `ranking` too low or too close to the
+        second? Never without a threshold (no FallbackClassifier configured)."""
         threshold = self.config.fallback_threshold
-        if not ranking or threshold <= 0.0:  # no FallbackClassifier configured: never fall back
-            return
+        if not ranking or threshold <= 0.0:
+            return False
         top = ranking[0]["confidence"]
         second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-        if top < threshold or top - second < self.config.ambiguity_threshold:
-            fallback = {"name": FALLBACK_INTENT, "confidence": threshold}
+        return top < threshold or top - second < self.config.ambiguity_threshold
+
+    def _apply_fallback(self, parse: dict) -> None:
+        """A low or ambiguous top intent becomes `nlu_fallback`, the ranking kept below it."""
+        if self.falls_back(parse["intent_ranking"]):
+            fallback = {"name": FALLBACK_INTENT, "confidence": self.config.fallback_threshold}
             parse["intent"] = dict(fallback)
-            ranking.insert(0, fallback)
+            parse["intent_ranking"].insert(0, fallback)
 
     # ---- incremental learning ----
 
@@ -297,13 +349,17 @@ class Interpreter:
         new_encoded = [self._encode(e) for e in new]
         steps = 0
         with torch_threads():
-            if self.classifier is not None:
-                self.sentence.fit(e.norm for e in new_encoded)
-                self.classifier = self.classifier.grown(len(self.sentence), len(self.intents))
+            if self.classifier is not None or self.network is not None:
+                self.sentence.fit(e.norm for e in new_encoded)  # every feature of a taught example counts
                 replay = self._replay_encoded
                 recalled = random.Random(self.config.seed).sample(replay, min(len(replay), CLASSIFIER_REPLAY))
+            if self.classifier is not None:
+                self.classifier = self.classifier.grown(len(self.sentence), len(self.intents))
                 self._fit_classifier(recalled + new_encoded, steps=UPDATE_STEPS)
                 steps = UPDATE_STEPS
+            if self.network is not None:
+                self.network = self.network.grown(len(self.sentence), len(self.intents))
+                self._fit_network(recalled + new_encoded, taught=len(new_encoded))
             if self.labels and self.model is None:
                 torch.manual_seed(self.config.seed)
                 self.model = JointNLU(self.config)
@@ -354,12 +410,17 @@ class Interpreter:
             tensors.update({f"joint.{k}": v for k, v in joint.items()})
         if self.classifier is not None:
             tensors.update({f"intent.{k}": v.detach().clone() for k, v in self.classifier.state_dict().items()})
+        network_config = None
+        if self.network is not None:
+            network_config, network = self.network.checkpoint()
+            tensors.update({f"network.{k}": v for k, v in network.items()})
         meta = {
             "format": STATE_FORMAT,
             "config": asdict(self.config),
             "has_joint": self.model is not None,
             "has_classifier": self.classifier is not None,
             "joint_intents": self.joint_intents,
+            "network": network_config,
             "sentence": self.sentence.state(),
             "intents": list(self.intents),
             "labels": [list(label) for label in self.labels],
@@ -381,6 +442,9 @@ class Interpreter:
             classifier = SparseIntentClassifier(*own["weight.weight"].shape)
             classifier.load_state_dict(own)
             classifier.eval()
+        network = None
+        if meta.get("network"):  # format 4, large data
+            network = SentenceNetwork.from_checkpoint(meta["network"], _prefixed(tensors, "network."))
         return cls(
             config,
             model,
@@ -393,6 +457,7 @@ class Interpreter:
             [(name, list(elements)) for name, elements in meta["lookups"]],
             list(meta["replay"]),
             joint_intents=meta.get("joint_intents", not meta["has_classifier"]),  # format 2: large data, joint only
+            network=network,
         )
 
 

@@ -38,6 +38,7 @@ class NLUModelConfig:
     seed: int = 42
     # features
     word_ngram_max: int = 2
+    word_pair_window: int = 6  # the intent classifiers' word pairs: words 2 to this many places apart
     char_ngram_min: int = 1
     char_ngram_max: int = 5
     word_buckets: int = 1 << 15

@@ -25,6 +25,7 @@ from core.evaluation.nlu_eval import NLUEvaluation
 from core.model import TrainedModel, load_model
 
 MAX_FAILED_SHOWN = 10
+LOWEST_RECALL_SHOWN = 10
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,13 +51,19 @@ def run(args: argparse.Namespace) -> int:
             result = _cross_validate(config, getattr(args, "folds", 5), nlu_path, err, quiet)
             written += nlu_eval.write(result.evaluation, out_dir, nlu_eval.extractor_names(config))
             _print_cross_validation(out, result)
+            _print_intents(out, result.evaluation, _out_of_scope_intent(args))
         elif model is not None and (model.interpreter is not None or subcommand == "nlu"):
             evaluation = _test_nlu(model, nlu_path)
             written += nlu_eval.write(evaluation, out_dir, nlu_eval.extractor_names(model.config))
             _print_nlu(out, evaluation)
+            _print_intents(out, evaluation, _out_of_scope_intent(args))
     if not quiet:
         out.print(f"Results written to [bold]{escape(str(out_dir))}[/bold] ({len(written)} files).")
     return 0
+
+
+def _out_of_scope_intent(args: argparse.Namespace) -> str:
+    return getattr(args, "out_of_scope_intent", None) or nlu_eval.FALLBACK_INTENT
 
 
 def _test_core(model: TrainedModel, stories_path: str, required: bool, err: Console, quiet: bool):
@@ -161,6 +168,29 @@ def _print_nlu(console: Console, evaluation: NLUEvaluation) -> None:
         console.print(
             f"{len(errors)} intent error(s), e.g. "
             + "; ".join(f"'{escape(e.text)}': {escape(e.target)} -> {escape(str(e.prediction))}" for e in errors[:3])
+        )
+
+
+def _print_intents(console: Console, evaluation: NLUEvaluation, out_of_scope_intent: str) -> None:
+    """The intents to work on (lowest recall first) and, when the test data has out-of-scope
+    examples, how many of them the bot caught and how often its "out of scope" was right."""
+    weakest = [(name, row) for name, row in evaluation.lowest_recall(LOWEST_RECALL_SHOWN) if row["recall"] < 1.0]
+    if weakest:
+        table = Table(title="Intents with the lowest recall", title_justify="left")
+        for column in ("intent", "recall", "precision", "examples", "mistaken for"):
+            table.add_column(column, justify="left" if column in ("intent", "mistaken for") else "right")
+        for name, row in weakest:
+            confused = ", ".join(f"{other} ({n})" for other, n in list(row["confused_with"].items())[:2])
+            table.add_row(
+                escape(name), _percent(row["recall"]), _percent(row["precision"]), str(row["support"]), escape(confused)
+            )
+        console.print(table)
+    scores = evaluation.out_of_scope(out_of_scope_intent)
+    if scores is not None:
+        console.print(
+            f"Out of scope ({escape(scores.intent)}): recall {_percent(scores.recall)} "
+            f"({scores.caught} of {scores.support} caught), "
+            f"precision {_percent(scores.precision)} ({scores.answered} answered out of scope)"
         )
 
 
