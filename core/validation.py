@@ -320,8 +320,8 @@ def _used_implicitly(utterance: str, domain: Domain) -> bool:
 
 def _check_rules(domain: Domain, stories: list[Story], policies: PolicyConfig, report: Report) -> None:
     """Train the rule policy as `train` will, so that what it refuses is found here first."""
-    from core.policies.rules import RulePolicy
-    from core.training_data.trackers import training_trackers
+    from core.policies.rules import RulePolicy  # noqa: PLC0415 - policies import this module's readers
+    from core.training_data.trackers import training_trackers  # noqa: PLC0415 - as above
 
     try:
         RulePolicy(policies).train(training_trackers(stories, domain, augmentation_factor=0), domain)

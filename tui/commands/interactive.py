@@ -53,7 +53,7 @@ class ProgressLines:
 
 
 def _project(args: argparse.Namespace):
-    from core.training import load_project
+    from core.training import load_project  # noqa: PLC0415 - loads torch: only in the load worker
 
     return load_project(args.config, args.domain, list(args.data))
 
@@ -62,8 +62,8 @@ def find_or_train_model(args: argparse.Namespace, progress: Progress | None = No
     """The archive `-m` names; for a models folder, its newest archive if it was trained on the
     project's data as it is now, else a model trained now (reporting to `progress`). When the
     data cannot be trained, the newest archive is used with a warning."""
-    from core.model_archive import newest_archive, resolve_model_path
-    from core.training import parts_to_train, train
+    from core.model_archive import newest_archive, resolve_model_path  # noqa: PLC0415 - start-up time
+    from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch: only in the load worker
 
     model = Path(args.model)
     if model.is_file() or model.suffix in (".gz", ".tar"):
@@ -85,16 +85,16 @@ def find_or_train_model(args: argparse.Namespace, progress: Progress | None = No
 
 def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progress, force_train: bool = False) -> Loaded:
     """The whole startup that may be slow (torch, training, the model): it runs in the app's worker."""
-    from core.domain import load_domain
-    from core.interactive.journal import list_sessions
-    from core.interactive.model_fit import model_fit
-    from core.runtime.agent import Agent
-    from core.runtime.endpoints import EndpointConfig
-    from forms.registry import register_forms
-    from tui.app import Loaded
+    from core.domain import load_domain  # noqa: PLC0415 - start-up time
+    from core.interactive.journal import list_sessions  # noqa: PLC0415 - start-up time
+    from core.interactive.model_fit import model_fit  # noqa: PLC0415 - start-up time
+    from core.runtime.agent import Agent  # noqa: PLC0415 - loads torch: only in the load worker
+    from core.runtime.endpoints import EndpointConfig  # noqa: PLC0415 - start-up time
+    from forms.registry import register_forms  # noqa: PLC0415 - start-up time
+    from tui.app import Loaded  # noqa: PLC0415 - loads textual: the CLI's --help stays fast
 
     if force_train:
-        from core.training import parts_to_train, train
+        from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch
 
         project = _project(args)
         out = args.out
@@ -115,7 +115,7 @@ def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progres
         fit = None if found is None or found.fits else found
     resume = None
     if args.resume is not None:
-        from core.interactive.journal import find_session
+        from core.interactive.journal import find_session  # noqa: PLC0415 - start-up time
 
         resume = find_session(args.journals, args.resume or None).path
     unfinished = [s for s in list_sessions(args.journals) if not s.finished and not s.problem]
@@ -124,7 +124,7 @@ def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progres
 
 def open_session(args: argparse.Namespace, loaded: Loaded, resume: Path | None) -> Session:
     """A new session on the loaded bot, or the journaled one at `resume`."""
-    from core.interactive.session import ProjectFiles, Session
+    from core.interactive.session import ProjectFiles, Session  # noqa: PLC0415 - start-up time
 
     if resume is not None:
         session = Session.resume(loaded.agent, resume)
@@ -138,7 +138,7 @@ def open_session(args: argparse.Namespace, loaded: Loaded, resume: Path | None) 
 
 def _training_stories(args: argparse.Namespace) -> list:
     """The project's stories and rules (the form question and the consistency check use them)."""
-    from core.training_data.loader import load_training_data
+    from core.training_data.loader import load_training_data  # noqa: PLC0415 - start-up time
 
     try:
         return load_training_data(list(args.data)).stories
@@ -148,7 +148,7 @@ def _training_stories(args: argparse.Namespace) -> list:
 
 def action_server_problem(session) -> str | None:
     """Why the action server cannot run this bot's custom actions now, or None (see core)."""
-    from core.runtime.action_server_check import action_server_problem as problem_of
+    from core.runtime.action_server_check import action_server_problem as problem_of  # noqa: PLC0415 - core.runtime loads the agent (100 ms): the app shows first
 
     return problem_of(session.agent.registry.action_endpoint, session.domain)
 
@@ -156,9 +156,9 @@ def action_server_problem(session) -> str | None:
 def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Startup:
     """What the app gets from the command line: how to load and open, where to export, the graph
     page's port (None with --skip-visualization) and the keymap files' keys."""
-    from core.interactive.export import default_paths
-    from tui.app import Startup, project_label
-    from tui.keymap import load_keymap
+    from core.interactive.export import default_paths  # noqa: PLC0415 - start-up time
+    from tui.app import Startup, project_label  # noqa: PLC0415 - loads textual
+    from tui.keymap import load_keymap  # noqa: PLC0415 - start-up time
 
     data = list(args.data)
     keymap, keymap_problems = load_keymap()
@@ -176,8 +176,8 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.app import InteractiveApp
-    from tui.background_actions import BackgroundActionServer
+    from tui.app import InteractiveApp  # noqa: PLC0415 - loads textual
+    from tui.background_actions import BackgroundActionServer  # noqa: PLC0415 - loads aiohttp
 
     server = None
     action_url = None
