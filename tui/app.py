@@ -477,7 +477,10 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The question bar names the mode the keys are in: typing, answering or picking."""
-        bar = self.query_one(QuestionBar)
+        bars = event.widget.screen.query(QuestionBar)  # none on a dialog's screen
+        if not bars:
+            return
+        bar = bars.first()
         if event.widget is bar.user_input:
             bar.show_mode("typing")
         elif event.widget is bar:
