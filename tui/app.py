@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -99,6 +99,7 @@ class InteractiveApp(AnswersMixin, App[int]):
         Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="botcoach.palette"),
         Binding("f1", "help", "Help", id="botcoach.help"),
         Binding("down", "choose_button", "Buttons", show=False, id="botcoach.buttons"),
+        Binding("escape", "leave_list", "Back", show=False, id="botcoach.back"),
     ]
 
     def __init__(self, startup: Startup) -> None:
@@ -178,11 +179,14 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
+        was_small = not self.query_one("#main").display
         self.query_one("#main").display = not small
         self.query_one(TooSmallNotice).display = small
         self.query_one("#main").set_class(width >= WIDE, "-wide")
         graph_shown = self.query_one(GraphPane).display
         self.query_one(HistoryTable).display = not graph_shown or width >= GRAPH_BESIDE_HISTORY
+        if was_small and not small:  # hiding the main view took the focus with it
+            self.query_one(QuestionBar).take_focus()
 
     def notify_problem(self, text: str, severity: str = "error") -> None:
         self.messages.append(text)
@@ -463,10 +467,31 @@ class InteractiveApp(AnswersMixin, App[int]):
             return session.can_undo()  # type: ignore[union-attr]
         if action == "fork":
             return bool(session.user_messages())  # type: ignore[union-attr]
+        if action == "leave_list":
+            focused = self.focused
+            return focused is not None and self.query_one(RankedList) in focused.ancestors
         if action == "choose_button":
             at_message_line = self.focused is self.query_one(QuestionBar).user_input
             return at_message_line and bool(session.latest_buttons())  # type: ignore[union-attr]
         return True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The question bar names the mode the keys are in: typing, answering or picking."""
+        bars = event.widget.screen.query(QuestionBar)  # none on a dialog's screen
+        if not bars:
+            return
+        bar = bars.first()
+        if event.widget is bar.user_input:
+            bar.show_mode("typing")
+        elif event.widget is bar:
+            bar.show_mode("answering")
+        elif self.query_one(RankedList) in event.widget.ancestors:
+            bar.show_mode("picking")
+
+    def action_leave_list(self) -> None:
+        """Escape: out of the ranked list, back to the question it belongs to."""
+        self.query_one(RankedList).filter_input.value = ""
+        self.query_one(QuestionBar).take_focus()
 
     def action_choose_button(self) -> None:
         """From the message line into the list of the bot's buttons (Enter sends the payload)."""

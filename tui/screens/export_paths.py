@@ -45,7 +45,16 @@ class ExportPathsScreen(ModalScreen[ExportPaths | None]):
             yield Static("Enter next field / export · Esc cancel", classes="help")
 
     def on_mount(self) -> None:
-        self.query_one("#stories-path", Input).focus()
+        self._failed_field().focus()
+
+    def _failed_field(self) -> Input:
+        """The field whose path (or folder) the error names, so it can be fixed at once; else the first."""
+        fields = list(self.query(Input))
+        for named in (lambda f: f.value, lambda f: str(Path(f.value).parent)):
+            for field in fields:
+                if self.error and named(field) and named(field) in self.error:
+                    return field
+        return fields[0]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -29,6 +29,7 @@ QUESTION_KEYS = [
     "question.entities",
     "question.new_action",
     "botcoach.buttons",
+    "botcoach.back",
 ]
 
 
@@ -43,7 +44,8 @@ def help_text(key: Callable[[str], str]) -> str:
         f"NLU question     {yes} correct · {no} pick the intent (or create one)",
         f"                 {key('question.entities')} fix entities: [Berlin](city) or",
         '                 [Berlin]{"entity": "city", "role": "to"}',
-        f"Action question  {yes} run it · {no} pick another (type to filter, ↑↓)",
+        f"Action question  {yes} run it · {no} pick another (type to filter, ↑↓,",
+        f"                 {key('botcoach.back')} back to the question)",
         f"                 {key('question.new_action')} create a new action (utter_… asks for its text)",
         f"Form validation  {yes} validate the input · {no} do not",
         "",

@@ -1,7 +1,8 @@
 """The current question, always visible with its keys, and the input line for user messages.
 
-While the question is "Next user input" the input line has focus; for every other question the
-bar itself has focus and answers y / n / e / a with `QuestionBar.Answered`.
+While the question is "Next user input" the input line has focus and every printable key is
+text; for every other question the bar itself has focus and answers y / n / e / a with
+`QuestionBar.Answered`. The border title names the mode the keys are in now.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from core.interactive.questions import QuestionKind
+
+# What the keys do now, by where the focus is (shown as the bar's border title).
+MODES = {
+    "typing": "typing: every key is text",
+    "answering": "answering: keys answer the question",
+    "picking": "picking from the list: type to filter · Esc back",
+}
 
 # The answers each question takes (the others' keys are disabled while it is asked).
 ANSWERS = {
@@ -54,7 +62,12 @@ class QuestionBar(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the model…", id="question")
-        yield Input(placeholder="Your input -> (type a message or /intent)", id="user-input", compact=True)
+        yield Input(
+            placeholder="Your input -> (type a message or /intent)",
+            id="user-input",
+            compact=True,
+            select_on_focus=False,
+        )
 
     @property
     def user_input(self) -> Input:
@@ -68,10 +81,17 @@ class QuestionBar(Vertical, can_focus=True):
         body.append(f"\n{keys}", style="dim")
         self.query_one("#question", Static).update(body)
         self.user_input.set_class(not typing, "-hidden")
-        if typing:
+        self.take_focus()
+
+    def take_focus(self) -> None:
+        """Focus where the question is answered: the input line for user input, else the bar."""
+        if self.kind == QuestionKind.USER_INPUT:
             self.user_input.focus()
         else:
             self.focus()
+
+    def show_mode(self, mode: str) -> None:
+        self.border_title = MODES[mode]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "answer":

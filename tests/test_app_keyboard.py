@@ -1,0 +1,102 @@
+"""Keyboard-first use (issue 15): which keys are text and which are answers, Escape one level
+back, and focus that survives a too-small terminal."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.events import ActionExecuted
+from core.interactive.questions import QuestionKind
+from tests.app_pilot import SIZE, answer, say, settle
+from tests.app_support import make_app
+from tui.screens.export_paths import ExportPathsScreen
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def executed_actions(app) -> list[str]:
+    return [e.name for e in app.session.tracker.applied_events() if isinstance(e, ActionExecuted)]
+
+
+async def test_escape_leaves_the_action_list_and_y_answers_again(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/search_concerts")
+        assert app.session.question.kind == QuestionKind.ACTION
+        predicted = app.session.question.prediction.action
+        before = executed_actions(app)
+        await answer(app, pilot, "n")
+        assert app.focused is app.query_one("#ranked").filter_input
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is app.query_one("#question-bar")
+        assert app.query_one("#ranked").filter_input.value == ""
+        await answer(app, pilot, "y")
+        assert executed_actions(app) == [*before, predicted]
+
+
+async def test_typing_goes_to_the_message_line_after_a_too_small_terminal(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        await pilot.press(*"hi you")
+        await pilot.pause()
+        assert app.query_one("#user-input").value == "hi you"
+
+
+async def test_the_question_bar_says_which_mode_it_is_in(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        bar = app.query_one("#question-bar")
+        assert "typing" in str(bar.border_title).lower()
+        await say(app, pilot, "/search_concerts")
+        assert "answer" in str(bar.border_title).lower()
+        await answer(app, pilot, "n")
+        assert "pick" in str(bar.border_title).lower()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "answer" in str(bar.border_title).lower()
+
+
+async def test_the_export_dialog_focuses_the_field_that_failed(tmp_path):
+    app = make_app(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file, so nothing can be written below it")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "I want to see some concerts")
+        await answer(app, pilot, "y")
+        while app.session.question.kind == QuestionKind.ACTION:
+            await answer(app, pilot, "y")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        app.screen.query_one("#domain-path").value = str(blocker / "domain.yml")
+        await pilot.press("enter", "enter", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExportPathsScreen)
+        assert app.screen.focused is app.screen.query_one("#domain-path")
+
+
+async def test_undo_keeps_the_half_typed_message(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/search_concerts")
+        while app.session.question.kind == QuestionKind.ACTION:
+            await answer(app, pilot, "y")
+        await pilot.press(*"show me")
+        assert app.query_one("#user-input").value == "show me"
+        await answer(app, pilot, "ctrl+z")
+        assert app.session.question.kind != QuestionKind.USER_INPUT
+        assert app.query_one("#user-input").value == "show me", app.session.question.kind
+        while app.session.question.kind == QuestionKind.ACTION:
+            await answer(app, pilot, "y")
+        assert app.focused is app.query_one("#user-input")
+        await pilot.press(*" more")
+        assert app.query_one("#user-input").value == "show me more"
