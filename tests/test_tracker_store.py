@@ -110,3 +110,72 @@ def test_a_tracker_file_that_is_not_json_names_the_file(tmp_path):
     with pytest.raises(DataError, match="not a JSON tracker") as caught:
         open_source(trackers=[bad])
     assert str(bad) in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    from tests.postgres_server import postgres_server
+
+    with postgres_server() as server:
+        if server is None:
+            pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
+        yield server
+
+
+def _copy_store_into(server) -> None:
+    """Rasa's `events` table, created as Rasa's SQLAlchemy model does, with the shared store's rows."""
+    import psycopg
+
+    with sqlite3.connect(STORE / "tracker.db") as source:
+        rows = source.execute("SELECT * FROM events ORDER BY id").fetchall()
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user=server.user, password=server.password, dbname="postgres",
+        autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute("DROP DATABASE IF EXISTS rasa")
+        admin.execute("CREATE DATABASE rasa")
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user=server.user, password=server.password, dbname=server.db
+    ) as target:
+        target.execute(
+            "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255)"
+            " NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+        )
+        with target.cursor() as cursor:
+            cursor.executemany("INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+
+
+def _endpoints(tmp_path, server) -> Path:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n"
+        f"  port: {server.port}\n  db: rasa\n  username: rasa\n  password: ${{PG_PASSWORD}}\n"
+    )
+    return endpoints
+
+
+def test_the_store_copied_into_postgresql_gives_the_same_conversations(postgres, tmp_path, monkeypatch):
+    _copy_store_into(postgres)
+    monkeypatch.setenv("PG_PASSWORD", postgres.password)
+    source = open_source(endpoints=_endpoints(tmp_path, postgres))
+    sqlite_source = open_source(endpoints=STORE / "endpoints.yml")
+    assert sorted(source.summaries(), key=lambda s: s.sender) == sorted(
+        sqlite_source.summaries(), key=lambda s: s.sender
+    )
+    for sender in ("user-anna", "user-ben", "user-cleo"):
+        assert source.tracker(sender).events == sqlite_source.tracker(sender).events
+
+
+def test_postgresql_wrong_password_and_unreachable_server_are_clear_errors(postgres, tmp_path, monkeypatch):
+    monkeypatch.setenv("PG_PASSWORD", "Xyzzy-42")
+    with pytest.raises(DataError, match="password authentication failed") as caught:
+        open_source(endpoints=_endpoints(tmp_path, postgres))
+    assert "Check `username:` and `password:`" in str(caught.value)
+    assert "Xyzzy-42" not in str(caught.value)
+    endpoints = tmp_path / "down.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 1\n  db: rasa\n"
+    )
+    with pytest.raises(DataError, match="cannot connect to postgresql://127.0.0.1:1/rasa") as caught:
+        open_source(endpoints=endpoints)
+    assert "Check that the server runs" in str(caught.value)
