@@ -273,7 +273,9 @@ def _summarise(tracker: DialogueStateTracker) -> ConversationSummary:
     )
 
 
-def open_source(store: str | None = None, endpoints: Path | None = None, trackers: list[Path] | None = None) -> Any:
+def open_source(
+    store: str | None = None, endpoints: Path | None = None, trackers: list[Path] | None = None
+) -> TrackerSource:
     """The conversations to read: tracker JSON files, a SQLite file (--store), or endpoints.yml's store."""
     if trackers:
         return TrackerFiles(trackers)
