@@ -25,6 +25,7 @@ from core.interactive.consistency import ConsistencyCheck
 from core.interactive.export import ExportPaths, ExportPlan, Progress, apply_to_state, plan_export, write_plan
 from core.interactive.journal import JOURNAL_DIR, Journal, Record, journal_path, new_session_id, replay
 from core.interactive.questions import Question, QuestionKind, user_input
+from core.interactive.replay import StoredConversation, action_note, parse_note
 from core.interactive.state import Conversation, SessionState
 from core.interactive.validation_question import (
     apply_validation_answer,
@@ -74,6 +75,7 @@ class Session:
         self._training_trackers: list[TrainingTracker] | None = None
         self._consistency: ConsistencyCheck | None = None
         self._warned: set[tuple[str, str]] = set()  # (conversation, problem) already shown
+        self.replays: dict[str, StoredConversation] = {}  # conversation id -> the stored one it replays
         self.question = user_input()
         if not resumed:
             header = {"id": self.state.id, "created": time.time(), "e2e": e2e, **vars(project or ProjectFiles([], ""))}
@@ -283,7 +285,45 @@ class Session:
     def ask_next_action(self) -> Question:
         prediction = self.agent.predict(self.tracker)
         text = f"The bot wants to run '{prediction.action}', correct?"
-        return self._ask(Question(QuestionKind.ACTION, text, prediction=prediction))
+        question = Question(QuestionKind.ACTION, text, prediction=prediction)
+        stored = self.replays.get(self.current.id)
+        turns = self.tracker.user_turns()
+        if stored is not None and 0 < len(turns) <= len(stored.turns):
+            turn = stored.turns[len(turns) - 1]
+            question.disagreement = action_note(turn, self._actions_since_user(), prediction.action)
+        return self._ask(question)
+
+    def _actions_since_user(self) -> int:
+        count = 0
+        for event in reversed(self.tracker.applied_events()):
+            if isinstance(event, UserUttered):
+                break
+            if isinstance(event, ActionExecuted):
+                count += 1
+        return count
+
+    # -- stored conversations -------------------------------------------------------------------
+
+    def replay_stored(self, stored: StoredConversation) -> Question:
+        """A new conversation that replays `stored` turn by turn: each message is asked with the
+        deployed bot's parse, noting where the current model now disagrees."""
+        self._new_conversation(self.agent.create_tracker(uuid.uuid4().hex), f"from {stored.origin}")
+        self.replays[self.current.id] = stored
+        return self._next_stored_turn()
+
+    def _next_stored_turn(self) -> Question:
+        stored = self.replays.get(self.current.id)
+        done = len(self.tracker.user_turns())
+        if stored is None or done >= len(stored.turns):
+            return self._ask(user_input())
+        turn = stored.turns[done]
+        model = self.agent.parse(turn.text)
+        parse: Parse = {**model, **turn.parse}  # type: ignore[typeddict-item]
+        shown = intent_name(parse) or "None"
+        text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
+        question = Question(QuestionKind.NLU, text, parse)
+        question.disagreement = parse_note(turn.parse, dict(model))
+        return self._ask(question)
 
     def validation_question(self, action: str) -> Question | None:
         """The form's "should it validate?" question before `action` runs, when it is asked."""
@@ -316,7 +356,7 @@ class Session:
         self._record(self.agent.execute(self.tracker, name, self.question.prediction))
         problems = [p for p in self.contradictions() if (self.current.id, p) not in self._warned]
         self._warned.update((self.current.id, p) for p in problems)
-        following = self._ask(user_input()) if name == ACTION_LISTEN else self.ask_next_action()
+        following = self._next_stored_turn() if name == ACTION_LISTEN else self.ask_next_action()
         if problems:
             following.warning = "\n".join(problems)
         return following
