@@ -3,13 +3,13 @@ with moodbot's model, its wrong turn corrected, and exported as a story."""
 
 from __future__ import annotations
 
+from core.interactive.export import default_paths
 from core.interactive.questions import QuestionKind
 from core.interactive.replay import stored_conversation
-from core.training_data.loader import load_training_data
-from core.tracker_store import open_source
-from core.interactive.export import default_paths
 from core.interactive.session import ProjectFiles, Session
 from core.runtime.agent import Agent
+from core.tracker_store import open_source
+from core.training_data.loader import load_training_data
 from tests.app_support import project_copy, trained_model
 from tests.test_tracker_store import STORE
 

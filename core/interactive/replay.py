@@ -13,7 +13,6 @@ from typing import Any
 from core.events import ActionExecuted, UserUttered
 from core.tracker import DialogueStateTracker
 
-
 UNLIKELY_INTENT = "action_unlikely_intent"  # a policy's warning Rasa logs, not a move of the bot
 
 

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from core.domain import Domain, Intent
 from core.errors import DataError
@@ -318,7 +318,7 @@ class Session:
             return self._ask(user_input())
         turn = stored.turns[done]
         model = self.agent.parse(turn.text)
-        parse: Parse = {**model, **turn.parse}  # type: ignore[typeddict-item]
+        parse = cast(Parse, {**model, **turn.parse})
         shown = intent_name(parse) or "None"
         text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
         question = Question(QuestionKind.NLU, text, parse)
