@@ -59,3 +59,29 @@ def test_anna_sad_turn_corrected_replayed_and_exported(tmp_path):
     steps = _steps(story)
     at = steps.index("mood_unhappy")
     assert steps[at : at + 3] == ["mood_unhappy", "utter_cheer_up", "utter_did_that_help"]
+
+
+def test_interactive_from_store_reads_the_conversation_before_the_app_starts(capsys):
+    from tui.cli import build_parser, main
+    from tui.commands.interactive import read_stored
+
+    args = build_parser().parse_args(["interactive", "--from-store", "user-cleo", "--store", str(STORE / "tracker.db")])
+    read_stored(args)
+    assert [turn.text for turn in args.stored.turns] == ["good morning", "meh", "no, not really", "ok bye then"]
+    assert args.stored.origin.endswith("sender user-cleo")
+    # an unknown sender: one line and exit 1, the app never starts
+    assert main(["interactive", "--from-store", "user-zed", "--store", str(STORE / "tracker.db")]) == 1
+    assert "no conversation with sender 'user-zed'" in capsys.readouterr().err
+
+
+def test_disagreements_are_in_the_question_text(tmp_path):
+    session, _ = open_moodbot(tmp_path)
+    source = open_source(trackers=[STORE / "tracker_user-anna.json"])
+    question = session.replay_stored(stored_conversation(source.tracker("user-anna"), source.describe()))
+    question = session.confirm_parse(question.parse)
+    while question.kind == QuestionKind.ACTION:
+        question = session.run_action(question.prediction.action)
+    if question.disagreement:  # the model trained here may or may not repeat Rasa's mistake
+        assert question.disagreement in question.text
+    question = session.confirm_parse(session.correct_parse(intent="mood_unhappy"))
+    assert "the deployed bot ran 'utter_happy' here" in question.text

@@ -191,6 +191,14 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(
         p,
         top,
+        "--from-store",
+        metavar="SENDER",
+        help="replay this stored conversation (`botcoach conversations` lists them) to correct it",
+    )
+    _store_flags(p, top)
+    _flag(
+        p,
+        top,
         "--skip-visualization",
         action="store_true",
         default=False,

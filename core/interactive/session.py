@@ -291,6 +291,8 @@ class Session:
         if stored is not None and 0 < len(turns) <= len(stored.turns):
             turn = stored.turns[len(turns) - 1]
             question.disagreement = action_note(turn, self._actions_since_user(), prediction.action)
+            if question.disagreement:
+                question.text += f" ({question.disagreement})"
         return self._ask(question)
 
     def _actions_since_user(self) -> int:
@@ -321,8 +323,9 @@ class Session:
         parse = cast(Parse, {**model, **turn.parse})
         shown = intent_name(parse) or "None"
         text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
-        question = Question(QuestionKind.NLU, text, parse)
-        question.disagreement = parse_note(turn.parse, dict(model))
+        question = Question(QuestionKind.NLU, text, parse, disagreement=parse_note(turn.parse, dict(model)))
+        if question.disagreement:
+            question.text += f" ({question.disagreement})"
         return self._ask(question)
 
     def validation_question(self, action: str) -> Question | None:
