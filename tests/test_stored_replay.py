@@ -84,4 +84,4 @@ def test_disagreements_are_in_the_question_text(tmp_path):
     if question.disagreement:  # the model trained here may or may not repeat Rasa's mistake
         assert question.disagreement in question.text
     question = session.confirm_parse(session.correct_parse(intent="mood_unhappy"))
-    assert "the deployed bot ran 'utter_happy' here" in question.text
+    assert "'utter_happy' ran here before" in question.text

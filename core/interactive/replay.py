@@ -54,8 +54,8 @@ def parse_note(stored: dict[str, Any], model: dict[str, Any]) -> str | None:
 
 
 def action_note(turn: StoredTurn, position: int, predicted: str) -> str | None:
-    """The deployed bot's action at this step of the turn, when the model now predicts another."""
+    """The action that ran at this step of the turn before, when the model now predicts another."""
     ran = turn.actions[position] if position < len(turn.actions) else None
     if ran == predicted:
         return None
-    return f"the deployed bot ran '{ran}' here" if ran else "the deployed bot did nothing more here"
+    return f"'{ran}' ran here before" if ran else "nothing more ran here before"
