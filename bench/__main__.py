@@ -4,7 +4,18 @@ import importlib
 
 from bench.common import machine
 
-BENCHMARKS = ["train", "latency", "accuracy", "nlu_snips", "nlu_public", "action_server", "startup", "projects"]
+BENCHMARKS = [
+    "train",
+    "latency",
+    "accuracy",
+    "nlu_snips",
+    "nlu_public",
+    "action_server",
+    "startup",
+    "projects",
+    "conversations",
+    "export",
+]
 
 if __name__ == "__main__":
     print(f"botcoach benchmarks on {machine()}\n")

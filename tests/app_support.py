@@ -19,7 +19,7 @@ from tui.commands.interactive import action_server_problem
 
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
-EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10)}  # (NLU, TED): enough for these tests
+EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10), "moodbot": (40, 40)}  # (NLU, TED): enough for these tests
 
 
 @functools.cache

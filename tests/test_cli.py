@@ -75,6 +75,7 @@ HELP_CASES = {
     ("sessions",): ["export", "discard", "--journals"],
     ("sessions", "export"): ["--journals", "--data", "--domain", "--stories", "--nlu"],
     ("sessions", "discard"): ["--journals"],
+    ("conversations",): ["--endpoints", "--store", "--trackers", "--sort", "--sender", "--mark", "--page"],
     ("shell",): ["--model", "--endpoints", "--conversation-id"],
     ("run",): ["actions"],
     ("run", "actions"): ["--actions", "--port", "-p", "--interface", "-i", "--cors", "--auto-reload"],

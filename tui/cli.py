@@ -85,6 +85,23 @@ def _conversation_id(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(p, top, "--conversation-id", help="id of the conversation (a new one when not given)")
 
 
+def _store_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--store", metavar="SQLITE_FILE", help="a Rasa SQL tracker store on SQLite (else endpoints.yml's)")
+    _flag(p, top, "--trackers", nargs="+", metavar="JSON", help="tracker JSON files (GET /conversations/<id>/tracker)")
+
+
+def _conversations_flags(p: argparse.ArgumentParser, top: bool) -> None:
+    _flag(p, top, "--endpoints", default="endpoints.yml", help="endpoints file whose tracker_store: is read")
+    _store_flags(p, top)
+    _flag(p, top, "--sort", choices=["newest", "suspicious"], default="newest", help="order of the list")
+    _flag(p, top, "--sender", help="only senders containing this text")
+    _flag(
+        p, top, "--mark", choices=["fallback", "low-confidence", "unlikely-intent"], help="only conversations marked so"
+    )
+    _flag(p, top, "--page", type=int, default=1, help="page number")
+    _flag(p, top, "--page-size", type=int, default=20, help="conversations per page")
+
+
 def _train_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _config(p, top)
     _domain(p, top)
@@ -180,6 +197,14 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
         help="Python module or file with custom actions, run inside botcoach (no action server needed)",
     )
     _conversation_id(p, top)
+    _flag(
+        p,
+        top,
+        "--from-store",
+        metavar="SENDER",
+        help="replay this stored conversation (`botcoach conversations` lists them) to correct it",
+    )
+    _store_flags(p, top)
     _flag(
         p,
         top,
@@ -360,6 +385,16 @@ COMMANDS: list[tuple[str, str, str, list[Adder], list[Sub] | None, bool]] = [
                 [_sessions_flags, _session_id],
             ),
         ],
+        False,
+    ),
+    (
+        "conversations",
+        "List the conversations a deployed Rasa bot stored.",
+        "Reads Rasa's SQL tracker store (SQLite or PostgreSQL, as endpoints.yml's tracker_store: configures it; "
+        "read-only) or tracker JSON files, and lists each conversation with its start, user turns and what marks "
+        "it for review: a fallback, a low intent confidence, an action_unlikely_intent.",
+        [_conversations_flags],
+        None,
         False,
     ),
     (

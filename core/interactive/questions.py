@@ -29,6 +29,7 @@ class Question:
     action: str | None = None
     slot: str | None = None
     warning: str | None = None
+    disagreement: str | None = None  # replaying a stored conversation: where the model now differs
 
 
 NEXT_USER_INPUT = "Next user input"

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from core.domain import Domain, Intent
 from core.errors import DataError
@@ -25,6 +25,7 @@ from core.interactive.consistency import ConsistencyCheck
 from core.interactive.export import ExportPaths, ExportPlan, Progress, apply_to_state, plan_export, write_plan
 from core.interactive.journal import JOURNAL_DIR, Journal, Record, journal_path, new_session_id, replay
 from core.interactive.questions import Question, QuestionKind, user_input
+from core.interactive.replay import StoredConversation, action_note, parse_note, stored_conversation
 from core.interactive.state import Conversation, SessionState
 from core.interactive.validation_question import (
     apply_validation_answer,
@@ -74,6 +75,8 @@ class Session:
         self._training_trackers: list[TrainingTracker] | None = None
         self._consistency: ConsistencyCheck | None = None
         self._warned: set[tuple[str, str]] = set()  # (conversation, problem) already shown
+        self.replays: dict[str, StoredConversation] = {}  # conversation id -> the stored one it replays
+        self._edits: dict[str, _Edit] = {}  # conversation id -> the edit whose replay is running
         self.question = user_input()
         if not resumed:
             header = {"id": self.state.id, "created": time.time(), "e2e": e2e, **vars(project or ProjectFiles([], ""))}
@@ -283,7 +286,49 @@ class Session:
     def ask_next_action(self) -> Question:
         prediction = self.agent.predict(self.tracker)
         text = f"The bot wants to run '{prediction.action}', correct?"
-        return self._ask(Question(QuestionKind.ACTION, text, prediction=prediction))
+        question = Question(QuestionKind.ACTION, text, prediction=prediction)
+        stored = self.replays.get(self.current.id)
+        turns = self.tracker.user_turns()
+        if stored is not None and 0 < len(turns) <= len(stored.turns):
+            turn = stored.turns[len(turns) - 1]
+            question.disagreement = action_note(turn, self._actions_since_user(), prediction.action)
+            if question.disagreement:
+                question.text += f" ({question.disagreement})"
+        return self._ask(question)
+
+    def _actions_since_user(self) -> int:
+        count = 0
+        for event in reversed(self.tracker.applied_events()):
+            if isinstance(event, UserUttered):
+                break
+            if isinstance(event, ActionExecuted):
+                count += 1
+        return count
+
+    # -- stored conversations -------------------------------------------------------------------
+
+    def replay_stored(self, stored: StoredConversation) -> Question:
+        """A new conversation that replays `stored` turn by turn: each message is asked with the
+        deployed bot's parse, noting where the current model now disagrees."""
+        self._new_conversation(self.agent.create_tracker(uuid.uuid4().hex), f"from {stored.origin}")
+        self.replays[self.current.id] = stored
+        return self._next_stored_turn()
+
+    def _next_stored_turn(self) -> Question:
+        stored = self.replays.get(self.current.id)
+        done = len(self.tracker.user_turns())
+        if stored is None or done >= len(stored.turns):
+            self._edits.pop(self.current.id, None)  # the edit's replay is over: undo steps again
+            return self._ask(user_input())
+        turn = stored.turns[done]
+        model = self.agent.parse(turn.text)
+        parse = cast(Parse, {**model, **turn.parse})
+        shown = intent_name(parse) or "None"
+        text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
+        question = Question(QuestionKind.NLU, text, parse, disagreement=parse_note(turn.parse, dict(model)))
+        if question.disagreement:
+            question.text += f" ({question.disagreement})"
+        return self._ask(question)
 
     def validation_question(self, action: str) -> Question | None:
         """The form's "should it validate?" question before `action` runs, when it is asked."""
@@ -316,7 +361,7 @@ class Session:
         self._record(self.agent.execute(self.tracker, name, self.question.prediction))
         problems = [p for p in self.contradictions() if (self.current.id, p) not in self._warned]
         self._warned.update((self.current.id, p) for p in problems)
-        following = self._ask(user_input()) if name == ACTION_LISTEN else self.ask_next_action()
+        following = self._next_stored_turn() if name == ACTION_LISTEN else self.ask_next_action()
         if problems:
             following.warning = "\n".join(problems)
         return following
@@ -329,12 +374,67 @@ class Session:
         return self.ask_next_action()
 
     def undo(self) -> Question:
-        """Take back the latest step; the question becomes the one that step answered."""
+        """Take back the latest step; the question becomes the one that step answered. While the
+        replay started by `edit_turn` runs, undo takes the whole edit back instead."""
+        edit = self._edits.get(self.current.id)
+        if edit is not None:
+            return self._take_back(edit)
         self._record(self.agent.undo(self.tracker))
         steps = [
             e for e in self.tracker.applied_events(collapse_loops=False) if isinstance(e, (ActionExecuted, UserUttered))
         ]
         if not steps or (isinstance(steps[-1], ActionExecuted) and steps[-1].name == ACTION_LISTEN):
+            return self._ask(user_input())
+        return self.ask_next_action()
+
+    def edit_turn(self, turn: int, intent: str | None = None, markup: str | None = None) -> Question:
+        """Change the parse of past user message number `turn` (1-based): the conversation is taken
+        back to before it (revert events), the edited message is logged, and the rest of the
+        conversation is replayed, each later turn asked again with a note where the model's new
+        predictions differ from what happened before."""
+        turns = self.tracker.user_turns()
+        if not 1 <= turn <= len(turns):
+            raise DataError(f"no user turn {turn}: the conversation has {len(turns)}", hint="pick a row with a message")
+        history = self.applied_events(collapse_loops=False)
+        before = DialogueStateTracker(self.current.id, None, history)
+        script = stored_conversation(before, f"edit of turn {turn}")
+        original = turns[turn - 1][1]
+        parse = cast(Parse, {**original.parse_data, "text": original.text, "intent": original.intent})
+        parse["entities"] = original.entities  # type: ignore[typeddict-item]
+        asked, self.question = self.question, Question(QuestionKind.NLU, "", parse)
+        try:
+            edited = self.correct_parse(intent, markup)
+        finally:
+            self.question = asked
+        self._revert_to_turn(turn)
+        self._edits[self.current.id] = _Edit(turn, history[turns[turn - 1][0] :], self.replays.get(self.current.id))
+        self.replays[self.current.id] = script
+        return self.confirm_parse(edited)
+
+    def applied_events(self, collapse_loops: bool = True) -> list[Event]:
+        return self.tracker.applied_events(collapse_loops=collapse_loops)
+
+    def _revert_to_turn(self, turn: int) -> None:
+        """Undo steps until user message `turn` (1-based) and all after it are reverted."""
+        while len(self.tracker.user_turns()) >= turn:
+            events = self.agent.undo(self.tracker)
+            if not events:
+                break
+            self._record(events)
+
+    def _take_back(self, edit: _Edit) -> Question:
+        """The conversation as it was before `edit_turn`: the replay reverted, the original events
+        from the edited turn on logged again."""
+        self._revert_to_turn(edit.turn)
+        del self._edits[self.current.id]
+        if edit.replay is None:
+            self.replays.pop(self.current.id, None)
+        else:
+            self.replays[self.current.id] = edit.replay
+        self.tracker.update_all(edit.original)
+        self._record(list(edit.original))
+        last = [e for e in edit.original if isinstance(e, ActionExecuted)]
+        if last and last[-1].name == ACTION_LISTEN:
             return self._ask(user_input())
         return self.ask_next_action()
 
@@ -395,6 +495,16 @@ class Session:
 
     def _record(self, events: list[Event]) -> None:
         self.journal.write({"conversation": self.tracker.sender_id, "event": e.as_dict()} for e in events)
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """A past turn edited: which, the events in effect from it on before the edit, and the
+    stored conversation the conversation was replaying then (if any)."""
+
+    turn: int
+    original: list[Event]
+    replay: StoredConversation | None
 
 
 def executed(tracker: DialogueStateTracker) -> list[str]:

@@ -133,7 +133,22 @@ def open_session(args: argparse.Namespace, loaded: Loaded, resume: Path | None) 
         session = Session(loaded.agent, args.journals, args.conversation_id, bool(args.e2e), project)
     session.load_training_stories = lambda: _training_stories(args)
     session.model_label = loaded.model_label
+    stored = getattr(args, "stored", None)
+    if stored is not None and resume is None:
+        session.replay_stored(stored)
     return session
+
+
+def read_stored(args: argparse.Namespace) -> None:
+    """--from-store SENDER: the stored conversation, read before the app starts so that a store
+    that cannot be read is a one-line error, not a broken screen."""
+    if not getattr(args, "from_store", None):
+        return
+    from core.interactive.replay import stored_conversation  # noqa: PLC0415 - start-up time
+    from tui.commands.conversations import source_from_args  # noqa: PLC0415 - start-up time
+
+    source = source_from_args(args)
+    args.stored = stored_conversation(source.tracker(args.from_store), source.describe())
 
 
 def _training_stories(args: argparse.Namespace) -> list:
@@ -179,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.app import InteractiveApp  # noqa: PLC0415 - loads textual
     from tui.background_actions import BackgroundActionServer  # noqa: PLC0415 - loads aiohttp
 
+    read_stored(args)
     server = None
     action_url = None
     if args.actions:

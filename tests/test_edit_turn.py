@@ -1,0 +1,90 @@
+"""Fixing a past turn of a live conversation: the rest is replayed, the export is right, undo
+takes the edit back (moodbot, the `rasa init` bot)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import DataError
+from core.events import UserUttered
+from core.interactive.questions import QuestionKind
+from core.interactive.session import executed
+from core.training_data.loader import load_training_data
+from tests.test_stored_replay import open_moodbot
+
+
+def _teach(session, text: str, intent: str) -> None:
+    session.submit(f"/{intent}")
+    question = session.question
+    while question.kind == QuestionKind.ACTION:
+        question = session.run_action(question.prediction.action)
+
+
+def _intents(session) -> list[str]:
+    return [e.intent_name for e in session.tracker.applied_events() if isinstance(e, UserUttered)]
+
+
+def test_editing_the_middle_turn_replays_the_rest_and_undo_takes_it_back(tmp_path):
+    session, paths = open_moodbot(tmp_path)
+    _teach(session, "hi", "greet")
+    _teach(session, "great", "mood_great")  # the person meant unhappy
+    _teach(session, "bye", "goodbye")
+    before_intents, before_actions = _intents(session), executed(session.tracker)
+    assert before_intents == ["greet", "mood_great", "goodbye"]
+    assert "utter_happy" in before_actions
+
+    question = session.edit_turn(2, intent="mood_unhappy")
+    ran = []
+    while question.kind != QuestionKind.USER_INPUT:
+        if question.kind == QuestionKind.NLU:  # the later turn, asked again with its old parse
+            assert question.parse["intent"]["name"] == "goodbye"
+            question = session.confirm_parse(question.parse)
+            continue
+        ran.append(question.prediction.action)
+        if question.prediction.action == "utter_cheer_up":
+            assert "'utter_happy' ran here before" in question.text
+        question = session.run_action(question.prediction.action)
+    assert _intents(session) == ["greet", "mood_unhappy", "goodbye"]
+    assert ran[:2] == ["utter_cheer_up", "utter_did_that_help"]
+
+    session.undo()  # the replay is over: undo is a step again
+    assert _intents(session) == ["greet", "mood_unhappy", "goodbye"]
+
+
+def test_undo_during_the_replay_takes_the_whole_edit_back(tmp_path):
+    session, paths = open_moodbot(tmp_path)
+    _teach(session, "hi", "greet")
+    _teach(session, "great", "mood_great")
+    _teach(session, "bye", "goodbye")
+    before_intents, before_actions = _intents(session), executed(session.tracker)
+    question = session.edit_turn(2, intent="mood_unhappy")
+    assert question.kind == QuestionKind.ACTION
+    session.run_action(question.prediction.action)
+    question = session.undo()
+    assert question.kind == QuestionKind.USER_INPUT
+    assert (_intents(session), executed(session.tracker)) == (before_intents, before_actions)
+
+    session.edit_turn(2, intent="mood_unhappy")
+    while session.question.kind != QuestionKind.USER_INPUT:
+        if session.question.kind == QuestionKind.NLU:
+            session.confirm_parse(session.question.parse)
+        else:
+            session.run_action(session.question.prediction.action)
+    session.export(paths)
+    story = next(s for s in load_training_data([paths.stories]).stories if s.name.startswith("interactive"))
+    steps = [getattr(step, "intent", None) or getattr(step, "name", None) for step in story.steps]
+    assert steps[steps.index("mood_unhappy") : steps.index("mood_unhappy") + 3] == [
+        "mood_unhappy", "utter_cheer_up", "utter_did_that_help",
+    ]  # fmt: skip
+    assert "mood_great" not in steps
+
+
+def test_a_bad_edit_changes_nothing(tmp_path):
+    session, _ = open_moodbot(tmp_path)
+    _teach(session, "hi", "greet")
+    events = list(session.tracker.events)
+    with pytest.raises(DataError, match="no user turn 3"):
+        session.edit_turn(3, intent="greet")
+    with pytest.raises(DataError, match="unknown entity"):
+        session.edit_turn(1, markup="[/greet](city)")
+    assert list(session.tracker.events) == events
