@@ -358,3 +358,80 @@ def test_the_action_server_dying_mid_session_is_a_message_and_the_session_goes_o
     [story] = new_stories(bot)
     assert [s.name for s in story.steps if isinstance(s, ActionStep)] == ["action_search_concerts"]
     assert not [s for s in story.steps if isinstance(s, SlotStep)], "a failed action set no slot"
+
+
+def teach_greet_and_search(terminal: Terminal, screen: str, kill_after_search: bool = False) -> str:
+    """/greet and /search_concerts, each confirmed until the bot listens."""
+    terminal.type("/greet")
+    terminal.press("Enter")
+    screen = terminal.wait_for_question(screen)
+    screen, _ = confirm_until_listening(terminal, screen)
+    terminal.type("/search_concerts")
+    terminal.press("Enter")
+    screen = terminal.wait_for_question(screen)
+    if kill_after_search:
+        return screen
+    screen, _ = confirm_until_listening(terminal, screen)
+    return screen
+
+
+def export_and_quit(terminal: Terminal) -> None:
+    terminal.press("C-e")
+    terminal.submit_export_dialog()
+    terminal.wait_for("Exported:")
+    terminal.press("C-c")
+    terminal.wait_for("Quit without exporting")
+    choose_in_list(terminal, "without", "Quit without exporting", filtered_out="Start Fresh")
+    assert terminal.exit_status() == 0
+    terminal.assert_no_traceback()
+
+
+def botcoach_pids(terminal: Terminal) -> list[int]:
+    """The botcoach process under the pane's shell."""
+    shell = terminal._tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}").strip()
+    found = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def project_files(bot: Path) -> dict[str, bytes]:
+    return {name: (bot / name).read_bytes() for name in ("data/stories.yml", "data/nlu.yml", "domain.yml")}
+
+
+def test_a_session_killed_with_sigkill_resumes_and_exports_what_an_unbroken_one_does(bot: Path, tmp_path: Path):
+    """Issue 13: kill -9 mid-conversation, `--resume`, finish, export: the same files as a run
+    that was never interrupted."""
+    unbroken = tmp_path / "unbroken"
+    shutil.copytree(bot, unbroken)
+    command = f"{BOTCOACH} interactive --actions actions --skip-visualization"
+
+    terminal = Terminal(command, unbroken)
+    try:
+        screen = terminal.wait_for("action server: up", timeout=60)
+        teach_greet_and_search(terminal, screen)
+        export_and_quit(terminal)
+    finally:
+        terminal.close()
+
+    terminal = Terminal(command, bot)
+    try:
+        screen = terminal.wait_for("action server: up", timeout=60)
+        screen = teach_greet_and_search(terminal, screen, kill_after_search=True)
+        assert asked_action(screen) == "action_search_concerts", screen
+        pids = botcoach_pids(terminal)
+        assert pids, "botcoach is not running under the pane"
+        for pid in pids:
+            os.kill(pid, 9)
+        assert terminal.exit_status() == 137
+    finally:
+        terminal.close()
+
+    terminal = Terminal(f"{command} --resume", bot)
+    try:
+        screen = terminal.wait_for("The bot wants to run 'action_search_concerts'", timeout=60)
+        screen, _ = confirm_until_listening(terminal, screen)
+        export_and_quit(terminal)
+    finally:
+        terminal.close()
+    resumed = project_files(bot)
+    assert b"interactive conversation 1" in resumed["data/stories.yml"]
+    assert resumed == project_files(unbroken)
