@@ -46,7 +46,8 @@ from bench.common import ROOT, SHARED, machine
 from bench.nlu_snips import score
 from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
 from core.nlu.model import NLUModelConfig
-from core.training_data.nlu_model import Example, NLUData, load_nlu
+from core.training_data.loader import load_nlu
+from core.training_data.nlu_model import Example, NLUData
 
 DATA = SHARED / "bench-data"
 SEEDS = 5  # 42-46

@@ -17,7 +17,7 @@ import time
 from bench.common import SHARED
 from core.nlu.interpreter import Interpreter
 from core.nlu.model import NLUModelConfig
-from core.training_data.nlu_model import load_nlu
+from core.training_data.loader import load_nlu
 
 RUNS = 5  # seeds 42-46: one run says little about a model whose seeds differ by 0.6 points
 SNIPS = SHARED / "bench-data" / "snips"

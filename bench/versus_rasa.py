@@ -30,7 +30,8 @@ from bench.nlu_snips import SNIPS, score
 from core.evaluation.cross_validation import stratified_folds
 from core.nlu.interpreter import Interpreter
 from core.nlu.model import NLUModelConfig
-from core.training_data.nlu_model import NLUData, load_nlu
+from core.training_data.loader import load_nlu
+from core.training_data.nlu_model import NLUData
 from core.training_data.nlu_yaml import write_nlu_yaml
 
 FOLDS = 5

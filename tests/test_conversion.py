@@ -4,7 +4,7 @@ import pytest
 
 from core.domain import load_domain
 from core.errors import DataError
-from core.training_data.nlu_model import load_nlu
+from core.training_data.loader import load_nlu
 from core.training_data.stories_md import read_stories_md
 from core.training_data.stories_yaml import load_stories
 from tests.conftest import COMPAT

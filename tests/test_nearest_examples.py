@@ -11,7 +11,8 @@ from core.nlu.interpreter import Interpreter
 from core.nlu.nearest_examples import TEMPERATURE, NearestExamples
 from core.nlu.sentence_features import SentenceVocabulary
 from core.nlu.tokenizer import normalised_words
-from core.training_data.nlu_model import Example, load_nlu
+from core.training_data.loader import load_nlu
+from core.training_data.nlu_model import Example
 from tests.conftest import COMPAT
 
 MOODBOT = load_nlu(COMPAT / "moodbot-3x" / "data" / "nlu.yml")

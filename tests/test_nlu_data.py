@@ -8,9 +8,10 @@ import time
 
 import pytest
 
+from core.training_data.loader import load_nlu
 from core.training_data.nlu_json import read_nlu_json, write_nlu_json
 from core.training_data.nlu_md import read_nlu_md, write_nlu_md
-from core.training_data.nlu_model import Example, LookupTable, NLUData, RegexFeature, load_nlu
+from core.training_data.nlu_model import Example, LookupTable, NLUData, RegexFeature
 from core.training_data.nlu_yaml import read_nlu_yaml, write_nlu_yaml
 from tests.conftest import COMPAT, SHARED
 

@@ -11,8 +11,9 @@ import pytest
 
 from core.errors import ExportError
 from core.interactive.nlu_file import with_examples
+from core.training_data.loader import load_nlu
 from core.training_data.nlu_md import read_nlu_md
-from core.training_data.nlu_model import Example, load_nlu
+from core.training_data.nlu_model import Example
 from core.training_data.nlu_yaml import read_nlu_yaml
 from tests.conftest import COMPAT
 

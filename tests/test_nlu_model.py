@@ -14,7 +14,8 @@ import torch
 
 from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
 from core.nlu.model import NLUModelConfig
-from core.training_data.nlu_model import Example, NLUData, load_nlu
+from core.training_data.loader import load_nlu
+from core.training_data.nlu_model import Example, NLUData
 from tests.conftest import COMPAT as RASA
 from tests.conftest import SHARED
 

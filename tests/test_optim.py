@@ -53,7 +53,7 @@ def test_training_never_imports_the_compiler():
     """NLU with entities (RowAdam, AdamW, the classifier) and TED, in a fresh process."""
     script = (
         "import sys; from pathlib import Path; from core.nlu.interpreter import Interpreter; "
-        "from core.nlu.model import NLUModelConfig; from core.training_data.nlu_model import load_nlu; "
+        "from core.nlu.model import NLUModelConfig; from core.training_data.loader import load_nlu; "
         "from tests.test_ted import TrainingTracker, act, bot, trained, user; "
         "data = load_nlu(Path('sample_data/formbot/data/nlu.yml')); "
         "interpreter = Interpreter.train(data, NLUModelConfig(epochs=2, min_steps=0)); "

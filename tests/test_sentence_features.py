@@ -12,7 +12,7 @@ import torch
 from core.nlu.intent_classifier import stack
 from core.nlu.sentence_features import SentenceMatrix, SentenceVocabulary
 from core.nlu.tokenizer import normalised_words
-from core.training_data.nlu_model import load_nlu
+from core.training_data.loader import load_nlu
 from tests.conftest import COMPAT, ROOT
 
 
@@ -51,7 +51,7 @@ def test_feature_ids_are_the_same_in_every_process():
     random initial rows are given out by id)."""
     script = (
         "from core.nlu.sentence_features import SentenceVocabulary; "
-        "from core.nlu.tokenizer import normalised_words; from core.training_data.nlu_model import load_nlu; "
+        "from core.nlu.tokenizer import normalised_words; from core.training_data.loader import load_nlu; "
         "from tests.conftest import COMPAT; "
         "data = load_nlu(COMPAT / 'formbot-3x' / 'data' / 'nlu.yml'); "
         "v = SentenceVocabulary(2, 2, 5, pair_window=6); "

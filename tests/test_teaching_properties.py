@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core.interactive.export import taught
 from core.interactive.questions import QuestionKind
 from core.story_export import tracker_to_story
-from core.training_data.nlu_model import load_nlu
+from core.training_data.loader import load_nlu
 from core.training_data.stories_yaml import read_stories_yaml
 from tests.test_teaching_session import answer_actions, open_session
 

@@ -17,8 +17,7 @@ from core.interactive.questions import QuestionKind
 from core.interactive.session import ProjectFiles, Session
 from core.runtime.agent import Agent
 from core.runtime.endpoints import EndpointConfig
-from core.training_data.loader import load_training_data
-from core.training_data.nlu_model import load_nlu
+from core.training_data.loader import load_nlu, load_training_data
 from core.training_data.stories_yaml import read_stories_yaml
 from forms.registry import register_forms
 from tests.app_support import project_copy, served_actions, trained_model

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DataError, Location
+from core.training_data.nlu_json import read_nlu_json
+from core.training_data.nlu_md import looks_like_nlu_md, read_nlu_md
 from core.training_data.nlu_model import NLUData
+from core.training_data.nlu_yaml import read_nlu_yaml
+from core.training_data.stories_md import read_stories_md
+from core.training_data.stories_yaml import read_stories_yaml
 from core.training_data.story_model import Story
 from core.yamlio import load_yaml, read_text
 
@@ -112,12 +117,6 @@ def kinds_of(path: Path, text: str) -> set[str]:
 
 def load_training_data(paths: list[str | Path], tests: bool = False) -> TrainingData:
     """Read NLU and stories from `paths`; test-story files only when `tests` is true, else skipped."""
-    from core.training_data.nlu_json import read_nlu_json
-    from core.training_data.nlu_md import read_nlu_md
-    from core.training_data.nlu_yaml import read_nlu_yaml
-    from core.training_data.stories_md import read_stories_md
-    from core.training_data.stories_yaml import read_stories_yaml
-
     result = TrainingData()
     for path in data_files(paths):
         if is_test_file(path) != tests:
@@ -174,3 +173,14 @@ def _why_unused(path: Path, text: str, kinds: set[str]) -> str | None:
             return f"has the key `{key}:`, which is not read: the keys are lower case (`{key.lower()}:`)"
     listed = ", ".join(f"`{k}:`" for k in keys)
     return f"has none of the keys `nlu:`, `stories:` or `rules:` (it has {listed})"
+
+
+def load_nlu(path: str | Path) -> NLUData:
+    """Read one NLU file, choosing the format by extension, else by content."""
+    text = read_text(path)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".md" or (suffix not in (".json", ".yml", ".yaml") and looks_like_nlu_md(text)):
+        return read_nlu_md(text, path)
+    if suffix == ".json" or (suffix not in (".yml", ".yaml") and text.lstrip().startswith("{")):
+        return read_nlu_json(text, path)
+    return read_nlu_yaml(text, path)

@@ -135,19 +135,3 @@ def read_lookup_file(source: str, nlu_file: str | Path | None, location: Locatio
         location,
         "give the path relative to this NLU file or the project folder, or list the elements as '- item' lines",
     )
-
-
-def load_nlu(path: str | Path) -> NLUData:
-    """Read one NLU file, choosing the format by extension, else by content."""
-    # Imported here because each reader imports this module for the model.
-    from core.training_data.nlu_json import read_nlu_json
-    from core.training_data.nlu_md import looks_like_nlu_md, read_nlu_md
-    from core.training_data.nlu_yaml import read_nlu_yaml
-
-    text = read_text(path)
-    suffix = Path(path).suffix.lower()
-    if suffix == ".md" or (suffix not in (".json", ".yml", ".yaml") and looks_like_nlu_md(text)):
-        return read_nlu_md(text, path)
-    if suffix == ".json" or (suffix not in (".yml", ".yaml") and text.lstrip().startswith("{")):
-        return read_nlu_json(text, path)
-    return read_nlu_yaml(text, path)
