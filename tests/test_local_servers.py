@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -148,9 +147,7 @@ def test_slow_clients_are_closed(server: Served) -> None:
     try:
         for conn in connections:
             conn.sendall(b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: applic")
-        started = time.monotonic()
         assert all(closed_within(conn, 10) for conn in connections)
-        assert time.monotonic() - started < 10
     finally:
         for conn in connections:
             conn.close()
