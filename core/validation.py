@@ -179,9 +179,10 @@ def _check_forms(domain: Domain, report: Report) -> None:
                         unknown.append(intent)
             if unknown:
                 names = ", ".join(f"'{intent}'" for intent in unknown)
+                several = len(unknown) > 1
                 report.warning(
-                    f"the mappings of slot '{slot_name}' name {'intents' if len(unknown) > 1 else 'the intent'} "
-                    f"{names}, which the domain lacks, so no message matches {'them' if len(unknown) > 1 else 'it'} there",
+                    f"the mappings of slot '{slot_name}' name {'intents' if several else 'the intent'} "
+                    f"{names}, which the domain lacks, so no message matches {'them' if several else 'it'} there",
                     domain.sources.get(("slots", slot_name)),
                 )
 
