@@ -124,5 +124,6 @@ def app_for(
         check_action_server=action_server_problem,
         graph_port=graph_port,
         keymap=keymap or {},
+        online_learning=not getattr(args, "no_online_learning", False),
     )
     return InteractiveApp(startup)

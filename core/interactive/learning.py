@@ -20,7 +20,9 @@ from core.domain import Domain
 from core.errors import BotcoachError
 from core.events import ActionExecuted, UserUttered
 from core.interactive.export import taught
+from core.interactive.questions import Question, QuestionKind
 from core.interactive.state import Conversation
+from core.nlu.parse import intent_name
 from core.runtime.agent import Agent
 from core.story_export import tracker_to_story
 from core.tracker import DialogueStateTracker
@@ -157,3 +159,22 @@ class OnlineLearning:
                 if new == event.name and before.predict(prefix, domain).best_action != new:
                     changes.append(f"now predicts {new} after {intent}")
         return changes
+
+
+def corrects(asked: Question, tracker: DialogueStateTracker) -> bool:
+    """Did answering `asked` teach something the model did not predict (another intent or other
+    entities than the parse, another action than the ranking's first, a form validation answer)?"""
+    events = tracker.applied_events(collapse_loops=False)
+    if asked.kind == QuestionKind.VALIDATE:
+        return True
+    if asked.kind == QuestionKind.NLU and asked.parse is not None:
+        said = next((e for e in reversed(events) if isinstance(e, UserUttered)), None)
+        entities = [(e.get("entity"), e.get("value")) for e in asked.parse.get("entities") or []]
+        return said is not None and (
+            said.intent_name != intent_name(asked.parse)
+            or [(e.get("entity"), e.get("value")) for e in said.entities] != entities
+        )
+    if asked.kind == QuestionKind.ACTION and asked.prediction is not None:
+        ran = next((e for e in reversed(events) if isinstance(e, ActionExecuted)), None)
+        return ran is not None and ran.name != asked.prediction.action
+    return False

@@ -170,6 +170,7 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
         data_label=project_label(data),
         check_action_server=action_server_problem,
         graph_port=None if args.skip_visualization else args.port,
+        online_learning=not getattr(args, "no_online_learning", False),
         keymap=keymap,
         notices=keymap_problems,
     )
