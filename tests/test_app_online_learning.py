@@ -1,6 +1,6 @@
 """Issue 16 in the app (Pilot, concertbot): a correction is learned in the background, the status
-line says what changed, and the next conversation gets the corrected action first; with
---no-online-learning nothing is learned."""
+line says what changed, the next conversation gets the corrected action first, and export saves
+the learned model; with --no-online-learning nothing is learned."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ async def test_a_corrected_action_is_proposed_first_after_start_fresh(tmp_path):
         await say(app, pilot, "/compare_reviews")
         assert app.session.question.kind == QuestionKind.ACTION
         assert app.session.question.prediction.action == corrected
+        await run_action(app, pilot, corrected)
+        await confirm_until_listen(app, pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        await pilot.press("enter", "enter", "enter")
+        await settle(app, pilot)
+    (saved,) = (tmp_path / "models").glob("*-interactive.tar.gz")
+    assert any(str(saved) in line for line in app.exported)
 
 
 async def test_without_online_learning_the_old_prediction_stays(tmp_path):

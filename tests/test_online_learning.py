@@ -4,10 +4,17 @@ start fresh, for a relabelled phrase, for a new intent with a new response; an u
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from core.interactive.learning import OnlineLearning
 from core.interactive.questions import QuestionKind
 from core.nlu.parse import intent_name
+from core.runtime.agent import Agent
+from core.training import load_project, parts_to_train, train
+from tests.conftest import ROOT, SAMPLES
 from tests.test_teaching_session import answer_actions, open_session
+from tui.cli import main
 
 
 def proposed(session, text: str) -> str:
@@ -105,3 +112,45 @@ def test_learning_in_the_background_swaps_the_models_in_when_done(tmp_path):
     learning.learn_in_background(session.conversations, outcomes.append).join()
     assert outcomes == [learning.last]
     assert session.agent.ensemble is not loaded and learning.base_ensemble is not loaded
+
+
+def test_the_learned_model_is_saved_at_export_and_reused_without_retraining(tmp_path, monkeypatch, capsys):
+    """At export the learned model is saved as `<timestamp>-interactive.tar.gz`, marked as trained
+    on the exported data: `botcoach train` reuses it, `botcoach shell` and `test` load it and it
+    answers as the session's model did."""
+    session, paths = open_session(tmp_path)
+    learning = OnlineLearning(session.agent)
+    session.add_intent("ask_parking")
+    session.add_action("utter_parking", "There is parking behind the venue.")
+    session.submit("where can I park my car")
+    session.confirm_parse(session.correct_parse(intent="ask_parking"))
+    run_instead(session, "utter_parking")
+    session.export(paths)
+    project_dir = tmp_path / "concertbot"
+    project = load_project(SAMPLES / "concertbot" / "config.yml", paths.domain, [project_dir / "data"])
+    saved = learning.save(session.conversations, project, tmp_path / "models")
+    assert saved.name.endswith("-interactive.tar.gz")
+
+    loaded = Agent.load(saved)
+    for text in ("where can I park my car", "hello there", "/compare_reviews"):
+        assert intent_name(loaded.parse(text)) == intent_name(session.agent.parse(text))
+    fresh = loaded.create_tracker("t")
+    loaded.handle_user(fresh, loaded.parse("where can I park my car"))
+    assert loaded.predict(fresh).action == "utter_parking"
+
+    result = train(project, parts_to_train(project, None), tmp_path / "models")
+    assert result.reused and result.path == saved
+
+    shell = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "shell", "-m", str(saved), "--endpoints", str(tmp_path / "none.yml")],
+        input="where can I park my car\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert "There is parking behind the venue." in shell.stdout
+    monkeypatch.chdir(project_dir)
+    assert main(["test", "nlu", "-m", str(saved), "--nlu", "data", "--out", str(tmp_path / "results")]) == 0
+    assert "ask_parking" in (tmp_path / "results" / "intent_report.json").read_text()

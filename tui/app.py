@@ -86,6 +86,7 @@ class Startup:
     keymap: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
     online_learning: bool = True  # update the models after each correction (--no-online-learning)
+    save_learned: Callable[[OnlineLearning, Session], Path] | None = None  # at export: the learned model
 
 
 class InteractiveApp(AnswersMixin, App[int]):
@@ -597,7 +598,12 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, session: Session, paths: ExportPaths) -> ExportPlan:
-        return session.export(paths, self._report_progress)
+        plan = session.export(paths, self._report_progress)
+        if plan.changes and self.learning is not None and self.startup.save_learned is not None:
+            self._report_progress("saving the model the session taught…")
+            saved = self.startup.save_learned(self.learning, session)
+            self.exported.append(f"saved the model the session taught as {saved}")
+        return plan
 
     def _export_finished(self, worker: Worker) -> None:
         session = self.session

@@ -14,11 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.domain import Domain
 from core.errors import BotcoachError
 from core.events import ActionExecuted, UserUttered
+from core.fingerprint import digest, project_fingerprint
 from core.interactive.export import taught
 from core.interactive.questions import Question, QuestionKind
 from core.interactive.state import Conversation
@@ -28,6 +31,9 @@ from core.story_export import tracker_to_story
 from core.tracker import DialogueStateTracker
 from core.training_data.nlu_model import Example
 from core.training_data.trackers import TrainingTracker, training_trackers
+
+if TYPE_CHECKING:
+    from core.training import Project
 
 
 @dataclass
@@ -47,6 +53,7 @@ class Learned:
     ensemble: Any
     changes: list[str]
     seconds: float
+    lesson_key: str = ""  # which state of the conversations it learned (see `lesson_key`)
 
     def describe(self) -> str:
         shown = "; ".join(self.changes[:3]) + (f" and {len(self.changes) - 3} more" if len(self.changes) > 3 else "")
@@ -67,6 +74,12 @@ def lesson(conversations: list[Conversation], domain: Domain, e2e: bool = False)
         except BotcoachError:
             continue
     return Lesson(found.examples, trackers, found.actions)
+
+
+def lesson_key(conversations: list[Conversation]) -> str:
+    """A digest of the events in effect: equal keys teach the same."""
+    events = [[e.as_dict() for e in c.tracker.applied_events(collapse_loops=False)] for c in conversations]
+    return digest(events)
 
 
 class OnlineLearning:
@@ -92,6 +105,13 @@ class OnlineLearning:
                 self.agent.ensemble = learned.ensemble
                 self.last = learned
         return learned
+
+    def save(self, conversations: list[Conversation], project: Project, out_dir: str | Path, e2e: bool = False) -> Path:
+        """Learn what `conversations` teach unless that is what was learned last, then save the
+        models for `project` as exported (see `save_learned`)."""
+        if self.last is None or self.last.lesson_key != lesson_key(conversations):
+            self.learn(conversations, e2e)
+        return save_learned(self.agent, project, out_dir)
 
     def learn_in_background(
         self, conversations: list[Conversation], done: Callable[[Learned | Exception], None], e2e: bool = False
@@ -126,7 +146,8 @@ class OnlineLearning:
             ensemble.update(taught_now.trackers, domain)
         changes = self._intent_changes(taught_now, interpreter)
         changes += self._action_changes(conversations, ensemble)
-        return Learned(interpreter, ensemble, list(dict.fromkeys(changes)), time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return Learned(interpreter, ensemble, list(dict.fromkeys(changes)), seconds, lesson_key(conversations))
 
     def _intent_changes(self, taught_now: Lesson, interpreter: Any) -> list[str]:
         before = self.agent.interpreter
@@ -178,3 +199,27 @@ def corrects(asked: Question, tracker: DialogueStateTracker) -> bool:
         ran = next((e for e in reversed(events) if isinstance(e, ActionExecuted)), None)
         return ran is not None and ran.name != asked.prediction.action
     return False
+
+
+def save_learned(agent: Agent, project: Project, out_dir: str | Path) -> Path:
+    """Save the agent's (learned) models as `<out_dir>/<timestamp>-interactive.tar.gz`, marked with
+    the fingerprint of the project as exported: `botcoach train` (and the next session) reuse it
+    instead of training again, and every command loads it like any other archive."""
+    from core.model import TrainedModel, save_model  # noqa: PLC0415 - loads torch: not at app start
+    from core.model_archive import new_archive_path  # noqa: PLC0415 - with core.model
+    from core.training import parts_to_train  # noqa: PLC0415 - loads torch: not at app start
+
+    parts = parts_to_train(project, None)
+    domain = project.domain if "core" in parts else None
+    fingerprint = project_fingerprint(
+        project.config, domain, project.data.nlu_files, project.data.story_files, project.lookups(), parts
+    )
+    model = TrainedModel(
+        project.config,
+        domain,
+        interpreter=agent.interpreter if "nlu" in parts else None,
+        ensemble=agent.ensemble if "core" in parts else None,
+        fingerprint=fingerprint,
+    )
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return save_model(model, new_archive_path(out_dir, f"{stamp}-interactive"))
