@@ -4,7 +4,7 @@ import importlib
 
 from bench.common import machine
 
-BENCHMARKS = ["train", "latency", "accuracy", "nlu_snips", "action_server", "startup", "projects"]
+BENCHMARKS = ["train", "latency", "accuracy", "nlu_snips", "online", "action_server", "startup", "projects"]
 
 if __name__ == "__main__":
     print(f"botcoach benchmarks on {machine()}\n")
