@@ -154,3 +154,16 @@ def test_the_learned_model_is_saved_at_export_and_reused_without_retraining(tmp_
     monkeypatch.chdir(project_dir)
     assert main(["test", "nlu", "-m", str(saved), "--nlu", "data", "--out", str(tmp_path / "results")]) == 0
     assert "ask_parking" in (tmp_path / "results" / "intent_report.json").read_text()
+
+
+def test_learning_a_new_intent_before_any_action_after_it_keeps_the_policies_usable(tmp_path):
+    """The first update after a new intent is confirmed has no action after it to learn: the
+    policies still learn the domain's new names and must go on predicting (they raised a shape
+    error)."""
+    session, _ = open_session(tmp_path)
+    learning = OnlineLearning(session.agent)
+    session.add_intent("compliment")
+    session.submit("sounds lovely")
+    session.confirm_parse(session.correct_parse(intent="compliment"))
+    learning.learn(session.conversations)
+    assert session.ask_next_action().prediction.action
