@@ -15,6 +15,7 @@ BENCHMARKS = [
     "projects",
     "conversations",
     "export",
+    "online",
 ]
 
 if __name__ == "__main__":

@@ -124,5 +124,9 @@ def app_for(
         check_action_server=action_server_problem,
         graph_port=graph_port,
         keymap=keymap or {},
+        online_learning=not getattr(args, "no_online_learning", False),
+        save_learned=lambda learning, session: learning.save(
+            session.conversations, interactive._project(args), args.out, session.e2e
+        ),
     )
     return InteractiveApp(startup)

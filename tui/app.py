@@ -11,6 +11,7 @@ step, for the browser page and the graph pane.
 from __future__ import annotations
 
 import asyncio
+import copy
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from core.errors import ActionServerError, BotcoachError
 from core.interactive.export import ExportPaths, ExportPlan, taught
 from core.interactive.journal import SessionSummary
+from core.interactive.learning import Learned, OnlineLearning, corrects
 from core.interactive.model_fit import ModelFit
 from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
 from core.interactive.session import Session
@@ -83,6 +85,8 @@ class Startup:
     graph_port: int | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
+    online_learning: bool = True  # update the models after each correction (--no-online-learning)
+    save_learned: Callable[[OnlineLearning, Session], Path] | None = None  # at export: the learned model
 
 
 class InteractiveApp(AnswersMixin, App[int]):
@@ -106,6 +110,7 @@ class InteractiveApp(AnswersMixin, App[int]):
         super().__init__()
         self.startup = startup
         self.session: Session | None = None
+        self.learning: OnlineLearning | None = None
         self.busy = False
         self.queued_text: str | None = None
         self.export_paths = startup.export_paths
@@ -304,10 +309,14 @@ class InteractiveApp(AnswersMixin, App[int]):
         session = self.startup.open_session(loaded, resume)
         problem = self.startup.check_action_server(session)
         self._publish_graph(session, session.question)
-        self.call_from_thread(self._session_ready, session, problem)
+        learning = OnlineLearning(session.agent) if self.startup.online_learning else None
+        self.call_from_thread(self._session_ready, session, problem, learning)
 
-    def _session_ready(self, session: Session, action_server_problem: str | None) -> None:
+    def _session_ready(
+        self, session: Session, action_server_problem: str | None, learning: OnlineLearning | None = None
+    ) -> None:
         self.session = session
+        self.learning = learning
         status = self.query_one(StatusLine)
         endpoint = session.agent.registry.action_endpoint
         if action_server_problem:
@@ -331,10 +340,23 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def run_step(self, label: str, step: Callable[[], Question]) -> Question:
+        session, asked = self.session, self.session.question if self.session else None
         question = step()
-        if self.session is not None:
-            self._publish_graph(self.session, question)
+        if session is not None:
+            self._publish_graph(session, question)
+        if session is not None and asked is not None and self.learning is not None:
+            taken_back = label == "undo" and self.learning.last is not None
+            if taken_back or corrects(asked, session.tracker):
+                snapshot = copy.deepcopy(session.conversations)
+                self.call_from_thread(self.learn, snapshot, session.e2e)
         return question
+
+    @work(thread=True, exit_on_error=False, group="learn")
+    def learn(self, conversations: list, e2e: bool) -> Learned:
+        """Update the models with what the conversations teach; the person goes on meanwhile."""
+        assert self.learning is not None
+        self.call_from_thread(self.query_one(StatusLine).show, learning="learning…")
+        return self.learning.learn(conversations, e2e)
 
     def _publish_graph(self, session: Session, question: Question) -> None:
         """In a worker: a new graph to the page and the pane. A graph that cannot be drawn is a
@@ -377,6 +399,9 @@ class InteractiveApp(AnswersMixin, App[int]):
         if worker.group == "export":
             self._export_finished(worker)
             return
+        if worker.group == "learn":
+            self._learned(worker)
+            return
         if worker.group != "step":
             return
         self.busy = False
@@ -392,6 +417,14 @@ class InteractiveApp(AnswersMixin, App[int]):
             self.notify_problem(f"internal error: {type(error).__name__}: {error}")
         if self.session is not None:
             self.show_question(self.session.question)
+
+    def _learned(self, worker: Worker) -> None:
+        status = self.query_one(StatusLine)
+        if worker.state == WorkerState.SUCCESS and isinstance(worker.result, Learned):
+            status.show(learning=worker.result.describe())
+            return
+        status.show(learning="learning failed")
+        self.notify_problem(f"the model could not learn the correction: {worker.error}", "warning")
 
     # -- showing the session --------------------------------------------------------------------
 
@@ -590,7 +623,12 @@ class InteractiveApp(AnswersMixin, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, session: Session, paths: ExportPaths) -> ExportPlan:
-        return session.export(paths, self._report_progress)
+        plan = session.export(paths, self._report_progress)
+        if plan.changes and self.learning is not None and self.startup.save_learned is not None:
+            self._report_progress("saving the model the session taught…")
+            saved = self.startup.save_learned(self.learning, session)
+            self.exported.append(f"saved the model the session taught as {saved}")
+        return plan
 
     def _export_finished(self, worker: Worker) -> None:
         session = self.session

@@ -222,6 +222,14 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
         default=False,
         help="save user messages as text (end-to-end stories), not only intents",
     )
+    _flag(
+        p,
+        top,
+        "--no-online-learning",
+        action="store_true",
+        default=False,
+        help="do not update the models after each correction (they learn it at the next `botcoach train`)",
+    )
     _flag(p, top, "--out", default="models", help="directory for models trained during the session")
     _flag(
         p,

@@ -269,7 +269,11 @@ class TEDPolicy(Policy):
         started = time.perf_counter()
         old_pairs = list(self.examples.pairs)
         new_pairs = self._collect(new_trackers, domain)
-        if not new_pairs:
+        if not new_pairs:  # the featurizer may still have learned new names of the domain
+            with torch.random.fork_rng():
+                torch.manual_seed(self.config.seed + len(self.examples.pairs))
+                self.model.grow(self.featurizer.n_features, self.featurizer.n_actions)
+            self._action_map = None
             return
         self.examples.remove_contradicting(new_pairs)
         taught = set(new_pairs)

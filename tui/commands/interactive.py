@@ -185,6 +185,10 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
         data_label=project_label(data),
         check_action_server=action_server_problem,
         graph_port=None if args.skip_visualization else args.port,
+        online_learning=not getattr(args, "no_online_learning", False),
+        save_learned=lambda learning, session: learning.save(
+            session.conversations, _project(args), args.out, session.e2e
+        ),
         keymap=keymap,
         notices=keymap_problems,
     )

@@ -1,5 +1,6 @@
-"""One line at the bottom: model, action server state, data files, unsaved changes, and a session
-journal that cannot be written (teaching is then not safe from a crash)."""
+"""One line at the bottom: model, action server state, data files, unsaved changes, a session
+journal that cannot be written (teaching is then not safe from a crash), and what online learning
+is doing ("learning…", then what the bot now predicts differently)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class StatusLine(Static):
         self.data = ""
         self.unsaved = False
         self.journal_problem: str | None = None
+        self.learning = ""
 
     def show(self, **changes) -> None:
         for key, value in changes.items():
@@ -32,4 +34,6 @@ class StatusLine(Static):
         text.append("  ● unsaved" if self.unsaved else "  saved", style="bold yellow" if self.unsaved else "dim")
         if self.journal_problem:
             text.append("  journal: cannot write!", style="bold red")
+        if self.learning:
+            text.append(f"  {self.learning}", style="italic")
         self.update(text)
