@@ -335,3 +335,15 @@ def test_a_form_that_just_finished_is_not_a_contradiction_before_its_submit_acti
     assert session.contradictions() == []
     session.tracker.update_all([ActionExecuted("action_listen")])  # taught: listen instead of submitting
     assert any("submit the booking form" in p for p in session.contradictions())
+
+
+def test_the_stories_a_session_exported_are_not_checked_against_it(tmp_path):
+    """After an export (or a resume after one) the project's stories include the session's own:
+    checking the conversation against its earlier version would report it against itself."""
+    session, paths = open_session(tmp_path)
+    teach(session, "/greet")
+    session.export(paths)
+    resumed = Session.resume(Agent.load(trained_model("concertbot")), session.journal.path)
+    resumed.load_training_stories = session.load_training_stories
+    assert "interactive conversation 1" in {s.name for s in session.load_training_stories()}
+    assert "interactive conversation 1" not in {s.name for s in resumed.training_stories}

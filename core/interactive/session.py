@@ -146,8 +146,12 @@ class Session:
 
     @property
     def training_stories(self) -> list[Story]:
+        """The project's stories and rules, without the stories this session exported (those are
+        its own conversations: checking them against themselves would find old versions). Read
+        once: an export writes only this session's stories, so the rest stays as read."""
         if self._training_stories is None:
-            self._training_stories = self.load_training_stories()
+            own = {name for names in self.state.ledger.stories.values() for name in names.values()}
+            self._training_stories = [s for s in self.load_training_stories() if s.name not in own]
         return self._training_stories
 
     def training_trackers(self) -> list[TrainingTracker]:
@@ -155,12 +159,6 @@ class Session:
         if self._training_trackers is None:
             self._training_trackers = training_trackers(self.training_stories, self.domain, augmentation_factor=0)
         return self._training_trackers
-
-    def mark_training_changed(self) -> None:
-        """The project's stories changed on disk (an export): read them again on next use."""
-        self._training_stories = None
-        self._training_trackers = None
-        self._consistency = None
 
     def intent_names(self) -> list[str]:
         return list(dict.fromkeys([*self.domain.all_intent_names, *self.state.additions.intents]))
@@ -456,8 +454,6 @@ class Session:
         plan = plan_export(self.state, self.domain, paths, self.contradictions, progress)
         write_plan(plan, self.journal.write)
         apply_to_state(plan, self.state)
-        if plan.changes:
-            self.mark_training_changed()
         return plan
 
     def discard(self) -> None:
