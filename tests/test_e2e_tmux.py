@@ -435,3 +435,32 @@ def test_a_session_killed_with_sigkill_resumes_and_exports_what_an_unbroken_one_
     resumed = project_files(bot)
     assert b"interactive conversation 1" in resumed["data/stories.yml"]
     assert resumed == project_files(unbroken)
+
+
+@pytest.mark.parametrize("signal_number", [1, 15], ids=["SIGHUP", "SIGTERM"])
+def test_a_closed_terminal_or_sigterm_leaves_a_session_to_resume(bot: Path, signal_number: int):
+    """Issue 13 case 11: the app ends (status 128+n) with the journal complete, and offers the
+    session back at the next start."""
+    terminal = Terminal(f"{BOTCOACH} interactive --actions actions --skip-visualization", bot)
+    try:
+        screen = terminal.wait_for("action server: up", timeout=60)
+        terminal.type("/greet")
+        terminal.press("Enter")
+        screen = terminal.wait_for_question(screen)
+        confirm_until_listening(terminal, screen)
+        for pid in botcoach_pids(terminal):
+            os.kill(pid, signal_number)
+        assert terminal.exit_status() == 128 + signal_number
+    finally:
+        terminal.close()
+    listed = botcoach("sessions", cwd=bot)
+    assert listed.returncode == 0 and "not exported" in listed.stdout, listed.stdout + listed.stderr
+    terminal = Terminal(f"{BOTCOACH} interactive --actions actions --skip-visualization", bot)
+    try:
+        terminal.wait_for("An unfinished session", timeout=60)
+        terminal.press("Enter")  # "Resume it"
+        screen = terminal.wait_for("utter_greet", timeout=30)
+        assert "/greet" in screen
+        terminal.assert_no_traceback()
+    finally:
+        terminal.close()

@@ -20,7 +20,7 @@ from core.runtime.endpoints import EndpointConfig
 from core.training_data.loader import load_nlu, load_training_data
 from core.training_data.stories_yaml import read_stories_yaml
 from forms.registry import register_forms
-from tests.app_support import project_copy, served_actions, trained_model
+from tests.app_support import interactive_args, project_copy, served_actions, trained_model
 from tests.conftest import SAMPLES
 
 
@@ -347,3 +347,20 @@ def test_the_stories_a_session_exported_are_not_checked_against_it(tmp_path):
     resumed.load_training_stories = session.load_training_stories
     assert "interactive conversation 1" in {s.name for s in session.load_training_stories()}
     assert "interactive conversation 1" not in {s.name for s in resumed.training_stories}
+
+
+def test_after_an_export_the_next_start_trains_on_the_new_data(tmp_path):
+    """Issue 13 case 8: without -m, interactive compares the data with the newest model's and
+    trains when they differ (as `rasa interactive` does), else reuses it."""
+    from tui.commands.interactive import find_or_train_model
+
+    session, paths = open_session(tmp_path)
+    project = tmp_path / "concertbot"
+    (project / "config.yml").write_text((SAMPLES / "concertbot" / "config.yml").read_text())
+    args = interactive_args(tmp_path, project, model=str(tmp_path / "models"))
+    first = find_or_train_model(args)
+    assert find_or_train_model(args) == first  # unchanged data: the same model
+    teach(session, "good evening friend", intent="greet")
+    session.export(paths)
+    second = find_or_train_model(args)
+    assert second != first and second.parent == first.parent
