@@ -20,7 +20,8 @@ from core.events import (
     UserUttered,
 )
 from core.policies.base import policy_from_state, policy_to_state
-from core.policies.rules import RulePolicy, pattern_start, rule_events, rule_patterns
+from core.policies.rule_patterns import pattern_start, rule_events, rule_patterns
+from core.policies.rules import RulePolicy
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.stories_yaml import read_stories_yaml

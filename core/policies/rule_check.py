@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from core.domain import RULE_SNIPPET_ACTION, Domain
 from core.errors import DataError
 from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, Event, SlotSet, UserUttered
-from core.policies.rules import DEFAULT_RULES, LOOP_RULES, RuleDecision, pattern_start, rule_events, rule_patterns
+from core.policies.rule_patterns import (
+    DEFAULT_RULES,
+    LOOP_RULES,
+    RuleDecision,
+    pattern_start,
+    rule_events,
+    rule_patterns,
+)
 from core.policies.states import ACTIVE_LOOP, PREV_ACTION, SLOTS, state_key, states_for_prediction, tracker_states
 from core.tracker import SHOULD_NOT_BE_SET, DialogueStateTracker
 
