@@ -258,16 +258,7 @@ def test_a_taught_conversation_with_undo_is_exported_to_the_stories_file(bot: Pa
         screen, searched = confirm_until_listening(terminal, screen)
         assert searched[0] == "action_search_concerts" and searched[-1] == "action_listen", searched
         assert "Midnight Lanterns" in screen
-
-        terminal.press("C-e")
-        terminal.submit_export_dialog()
-        terminal.wait_for("Exported:")
-
-        terminal.press("C-c")
-        terminal.wait_for("Quit without exporting")
-        choose_in_list(terminal, "without", "Quit without exporting", filtered_out="Start Fresh")
-        assert terminal.exit_status() == 0
-        terminal.assert_no_traceback()
+        export_and_quit(terminal)
     finally:
         terminal.close()
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from core.errors import BotcoachError, ExportError
-from core.training_data.block_yaml import NotBlockYaml, lines_of, reindented, scan
+from core.errors import BotcoachError
+from core.training_data.block_yaml import lines_of, list_section, reindented, scan
 from core.training_data.markup import parse_markup, to_markup
 from core.training_data.nlu_json import read_nlu_json, write_nlu_json
 from core.training_data.nlu_md import write_nlu_md
@@ -102,18 +102,7 @@ def _fits_block(markup: str) -> bool:
 
 
 def _yaml_blocks(lines: list[str], path: Path) -> dict[str, _Block]:
-    try:
-        section = scan(lines).get("nlu")
-    except NotBlockYaml as problem:
-        raise ExportError(
-            f"cannot add examples to {path}: {problem}",
-            hint="write the file in YAML's block style, or export the NLU examples to a new file",
-        ) from None
-    if section is not None and section.not_a_list:
-        raise ExportError(
-            f"cannot add examples to {path}: its `nlu:` (line {section.line + 1}) is not a list of intents",
-            hint="make `nlu:` a list of `- intent:` items, or export the NLU examples to a new file",
-        )
+    section = list_section(lines, "nlu", path, "NLU examples", "intents")
     blocks: dict[str, _Block] = {}
     for item in section.items if section else []:
         if item.key != "intent" or not item.value:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import ExportError
-from core.training_data.block_yaml import NotBlockYaml, Section, lines_of, reindented, scan
+from core.training_data.block_yaml import NotBlockYaml, Section, lines_of, list_section, reindented, scan
 from core.training_data.stories_md import read_stories_md, write_stories_md
 from core.training_data.stories_yaml import read_stories_yaml, write_stories_yaml
 from core.training_data.story_model import Story
@@ -48,18 +48,7 @@ def _check_round_trip(stories: list[Story], markdown: bool, path: Path) -> None:
 
 
 def _yaml_edits(lines: list[str], stories: dict[str, Story | None], path: Path) -> list[Edit]:
-    try:
-        section = scan(lines).get("stories")
-    except NotBlockYaml as problem:
-        raise ExportError(
-            f"cannot add stories to {path}: {problem}",
-            hint="write the file in YAML's block style, or export the stories to a new file",
-        ) from None
-    if section is not None and section.not_a_list:
-        raise ExportError(
-            f"cannot add stories to {path}: its `stories:` (line {section.line + 1}) is not a list of stories",
-            hint="make `stories:` a list of `- story:` items, or export the stories to a new file",
-        )
+    section = list_section(lines, "stories", path, "stories", "stories")
     edits: list[Edit] = []
     appended: list[list[str]] = []
     indent = _indent(section)

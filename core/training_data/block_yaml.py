@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from core.errors import ExportError
+
 _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*|\"[^\"]*\"|'[^']*')\s*:(?:\s+(?P<rest>.*))?$")
 _ITEM = re.compile(r"^(?P<indent> *)-(?:\s+(?P<key>[A-Za-z_][\w-]*)\s*:(?:\s+(?P<value>.*))?)?\s*$")
 
@@ -131,3 +133,21 @@ def reindented(block: list[str], indent: int) -> list[str]:
     have = len(first) - len(first.lstrip(" "))
     shift = indent - have
     return [(" " * shift + line if shift >= 0 else line[-shift:]) if line.strip() else "" for line in block]
+
+
+def list_section(lines: list[str], key: str, path: object, what: str, item: str) -> Section | None:
+    """The `key:` section an export adds `what` to, if the file has one; ExportError naming the
+    file when the file is not block YAML or the section is not a list of `- item:` entries."""
+    try:
+        section = scan(lines).get(key)
+    except NotBlockYaml as problem:
+        raise ExportError(
+            f"cannot add {what} to {path}: {problem}",
+            hint=f"write the file in YAML's block style, or export the {what} to a new file",
+        ) from None
+    if section is not None and section.not_a_list:
+        raise ExportError(
+            f"cannot add {what} to {path}: its `{key}:` (line {section.line + 1}) is not a list of {item}",
+            hint=f"make `{key}:` a list of `- {item.rstrip('s')}:` items, or export the {what} to a new file",
+        )
+    return section
