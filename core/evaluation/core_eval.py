@@ -241,13 +241,15 @@ class _Replay:
             predicted_entities = list(parse.get("entities") or [])
             if predicted != expected:
                 result.comments[len(result.steps)] = (
-                    f"predicted: {predicted}: {to_markup(event.text, predicted_entities)}"
+                    f"predicted: {predicted}: {to_markup(event.text or '', predicted_entities)}"
                 )
             elif _entity_spans(event.entities) != _entity_spans(predicted_entities):
                 result.warnings.append(
                     f"'{event.text}': entities {_show(event.entities)} expected, {_show(predicted_entities)} predicted"
                 )
-                result.comments[len(result.steps)] = f"predicted entities: {to_markup(event.text, predicted_entities)}"
+                result.comments[len(result.steps)] = (
+                    f"predicted entities: {to_markup(event.text or '', predicted_entities)}"
+                )
         result.steps.append(step)
 
     def parse(self, text: str) -> dict:
