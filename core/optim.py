@@ -55,8 +55,8 @@ class AdamW(_Adam):
             return
         self.steps += 1
         beta1, beta2 = self.betas
-        params = [p for _, p in pairs]
-        grads = [p.grad for _, p in pairs]
+        params: list[torch.Tensor] = [p for _, p in pairs]
+        grads = [p.grad for _, p in pairs if p.grad is not None]  # every pair has one
         avg = [self.exp_avg[i] for i, _ in pairs]
         avg_sq = [self.exp_avg_sq[i] for i, _ in pairs]
         if self.weight_decay:

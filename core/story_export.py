@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from core.events import (
     ActionExecuted,
@@ -97,7 +97,7 @@ def _action_step(event: ActionExecuted, form: bool = False) -> ActionStep:
     return ActionStep(name=event.name, form=form)
 
 
-def _is_story_action(event: Event) -> bool:
+def _is_story_action(event: Event) -> TypeGuard[ActionExecuted]:
     return isinstance(event, ActionExecuted) and event.name not in _NOT_STORY_ACTIONS
 
 
@@ -173,7 +173,7 @@ def _form_prefixed_steps(events: list[Event], e2e: bool) -> list[Step]:
                     rejected = rejected and event.name != form
             validate = True
         elif isinstance(event, SlotSet):
-            step = SlotStep(slots={event.name: event.value})
+            step: Step = SlotStep(slots={event.name: event.value})
             if form is None:
                 steps.append(step)
             else:

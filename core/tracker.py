@@ -55,7 +55,7 @@ class _State:
     slots: dict[str, Any]
     paused: bool = False
     followup_action: str | None = ACTION_LISTEN
-    latest_action: dict[str, str] = field(default_factory=dict)
+    latest_action: dict[str, str | None] = field(default_factory=dict)
     latest_message: UserUttered | None = None
     latest_bot_utterance: BotUttered | None = None
     # name, is_interrupted, rejected, trigger_message: the keys Rasa 2.x/3.x send to action servers
@@ -172,7 +172,7 @@ class DialogueStateTracker:
         return self._state.latest_message
 
     @property
-    def latest_action(self) -> dict[str, str]:
+    def latest_action(self) -> dict[str, str | None]:
         """{"action_name": ...} or {"action_text": ...} of the latest action, {} before any."""
         return dict(self._state.latest_action)
 

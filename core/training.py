@@ -44,6 +44,7 @@ from core.validation import Report, check_data, limit_findings, validate
 
 if TYPE_CHECKING:
     from core.nlu.model import NLUModelConfig
+    from core.policies.base import Policy
 
 PARTS = ("nlu", "core")
 # an intent with at most this fraction of the largest intent's examples is named in a warning
@@ -353,7 +354,7 @@ def build_ensemble(config: PolicyConfig, observer: TrainingObserver | None = Non
     from core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
     from core.policies.ted import TEDPolicy
 
-    policies = []
+    policies: list[Policy] = []
     if config.memoization:
         policies.append(MemoizationPolicy(config.max_history))
     if config.augmented_memoization:

@@ -8,6 +8,7 @@ app's `session`, `busy`, `step` and `run_bot_action`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core.errors import ActionServerError, BotcoachError
@@ -24,24 +25,38 @@ from tui.widgets.ranked_list import RankedList
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from tui.app import InteractiveApp
+    from textual.app import App
+
+    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
+else:
+    _AppBase = object
 
 NEW_ACTION = "<new>"
 
 
-class AnswersMixin:
+class AnswersMixin(_AppBase):
     """Answer handlers of InteractiveApp."""
+
+    if TYPE_CHECKING:  # what InteractiveApp provides
+        session: Session | None
+        busy: bool
+        queued_text: str | None
+        messages: list[str]
+
+        def step(self, label: str, step: Callable[[Session], Question]) -> None: ...
+
+        def run_bot_action(self, name: str) -> None: ...
 
     # Handlers are found by name (on_<widget>_<message>): Textual's @on works only on its own classes.
 
-    def on_question_bar_user_text(self: InteractiveApp, event: QuestionBar.UserText) -> None:
+    def on_question_bar_user_text(self, event: QuestionBar.UserText) -> None:
         if self.session is None:
             self.queued_text = event.text
             self.notify("The model is still loading; your message is sent when it is ready.", timeout=4)
             return
         self.step("submit", lambda s: s.submit(event.text))
 
-    def on_question_bar_answered(self: InteractiveApp, event: QuestionBar.Answered) -> None:
+    def on_question_bar_answered(self, event: QuestionBar.Answered) -> None:
         session = self.session
         if session is None or self.busy:
             return
@@ -58,7 +73,7 @@ class AnswersMixin:
         elif question.kind == QuestionKind.VALIDATE:
             self.step(f"action:{question.action}", lambda s: s.answer_validation(event.answer == "yes"))
 
-    def _answer_nlu(self: InteractiveApp, session: Session, question: Question, answer: str) -> None:
+    def _answer_nlu(self, session: Session, question: Question, answer: str) -> None:
         parse = question.parse or {}
         if answer == "yes":
             self.step("confirm", lambda s: s.confirm_parse(parse))
@@ -69,7 +84,7 @@ class AnswersMixin:
         elif answer == "entities":
             self._edit_entities(parse)
 
-    def _intent_picked(self: InteractiveApp, intent: str | None) -> None:
+    def _intent_picked(self, intent: str | None) -> None:
         session = self.session
         if intent is None or session is None:
             return
@@ -81,7 +96,7 @@ class AnswersMixin:
         parse = session.correct_parse(intent=intent)
         self.step("confirm", lambda s: s.confirm_parse(parse))
 
-    def _new_intent(self: InteractiveApp, name: str | None) -> None:
+    def _new_intent(self, name: str | None) -> None:
         session = self.session
         if not name or session is None:
             return
@@ -93,7 +108,7 @@ class AnswersMixin:
 
         self.step("confirm", teach)
 
-    def _edit_entities(self: InteractiveApp, parse: Parse) -> None:
+    def _edit_entities(self, parse: Parse) -> None:
         session = self.session
         assert session is not None
         text = parse.get("text") or ""
@@ -117,7 +132,7 @@ class AnswersMixin:
             done,
         )
 
-    def on_ranked_list_chosen(self: InteractiveApp, event: RankedList.Chosen) -> None:
+    def on_ranked_list_chosen(self, event: RankedList.Chosen) -> None:
         if event.ranked.id != "ranked":  # a picker's list: its screen handles it
             return
         kind, _, value = event.entry_id.partition(":")
@@ -129,7 +144,7 @@ class AnswersMixin:
         elif kind == "action":
             self.run_bot_action(value)
 
-    def _new_action(self: InteractiveApp) -> None:
+    def _new_action(self) -> None:
         session = self.session
         if session is None:
             return
@@ -154,7 +169,7 @@ class AnswersMixin:
 
         self.push_screen(NewActionScreen(problem), done)
 
-    def _action_failed(self: InteractiveApp, action: str, error: ActionServerError) -> None:
+    def _action_failed(self, action: str, error: ActionServerError) -> None:
         self.messages.append(str(error))
         self.query_one(StatusLine).show(action_server=f"action server: failed on '{action}'", action_server_ok=False)
 

@@ -42,7 +42,7 @@ class BackgroundActionServer:
         rasa-sdk does: what a module makes on import (a database connection) stays usable there."""
         ready = threading.Event()
         problems: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
 
         async def begin() -> None:
             self._loader = ActionLoader(self.actions)
@@ -50,15 +50,15 @@ class BackgroundActionServer:
             self._runner = await start_site(app, "127.0.0.1", self.port)
 
         def serve() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(begin())
+                loop.run_until_complete(begin())
             except (OSError, ActionServerError) as error:
                 problems.append(error)
                 ready.set()
                 return
             ready.set()
-            self._loop.run_forever()
+            loop.run_forever()
 
         self._thread = threading.Thread(target=serve, name="botcoach-actions", daemon=True)
         self._thread.start()

@@ -131,10 +131,10 @@ def _cors_middleware(origins: list[str]) -> Middleware:
             try:
                 response = await handler(request)
             except web.HTTPException as error:  # unknown route or method: still tell the browser
-                if allowed:
+                if allowed and origin is not None:
                     _allow(error, origin, allow_any)
                 raise
-        if allowed:
+        if allowed and origin is not None:
             _allow(response, origin, allow_any)
         return response
 

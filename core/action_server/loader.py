@@ -166,15 +166,15 @@ def _snapshot(files: list[Path]) -> dict[Path, int]:
 def _import_error(module_name: str, error: BaseException, user_dir: Path) -> ActionServerError:
     """An error naming the user's file and line, the exception in one line, and what to do."""
     if isinstance(error, SyntaxError) and error.filename:
-        location = Location(error.filename, error.lineno, error.offset)
         return ActionServerError(
             f"syntax error in actions module '{module_name}': {error.msg}",
-            location,
+            Location(error.filename, error.lineno, error.offset),
             hint="fix the syntax at this line, then start the action server again",
         )
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith("<")]
     in_user_dir = [f for f in frames if Path(f.filename).resolve().is_relative_to(user_dir)]
-    frame = (in_user_dir or frames or [None])[-1]
+    candidates = in_user_dir or frames
+    frame = candidates[-1] if candidates else None
     location = Location(frame.filename, frame.lineno) if frame else None
     summary = f"{type(error).__name__}: {error}"
     if isinstance(error, ImportError) and _is_sdk_module(error.name or ""):
@@ -198,7 +198,7 @@ def _collect_actions(modules: list[ModuleType]) -> dict[str, Action]:
             if not _is_action_defined_in(cls, module):
                 continue
             instance, name = _instantiate(cls)
-            if not name:
+            if instance is None or not name:
                 continue
             if name in actions:
                 raise ActionServerError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from core.domain.checks import FileContext, kind_of, single_key
 from core.domain.items import RESPONSE_CONTENT_KEYS, Entity, Intent, SessionConfig
@@ -38,8 +38,8 @@ def load_domain(path: str | Path) -> Domain:
             for p in path.rglob("*")
             if p.is_file() and p.suffix.lower() in (".yml", ".yaml") and not p.name.startswith(".")
         )
-        parts = [_parse(read_text(file), file, skip_other_files=True) for file in files]
-        parts = [part for part in parts if part is not None]
+        parsed = [_parse(read_text(file), file, skip_other_files=True) for file in files]
+        parts = [part for part in parsed if part is not None]
         domain = Domain()
         for part in parts:
             domain = domain.merge(part)
@@ -89,6 +89,10 @@ def check_references(domain: Domain) -> None:
                 )
 
 
+@overload
+def _parse(text: str, file: str | Path | None, skip_other_files: Literal[False] = False) -> Domain: ...
+@overload
+def _parse(text: str, file: str | Path | None, skip_other_files: bool) -> Domain | None: ...
 def _parse(text: str, file: str | Path | None, skip_other_files: bool = False) -> Domain | None:
     data = load_yaml(text, file)
     ctx = FileContext(file)

@@ -27,6 +27,7 @@ from core.errors import DataError
 from core.evaluation.metrics import classification_report
 from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, Event, SlotSet, UserUttered
 from core.nlu.intent_message import is_intent_message, parse_intent_message
+from core.nlu.parse import Parse, intent_name
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.loader import data_files, is_test_file, kinds_of
 from core.training_data.markup import to_markup
@@ -229,28 +230,30 @@ class _Replay:
                 UserUttered(
                     event.text,
                     dict(parse.get("intent") or {}),
-                    list(parse.get("entities") or []),
+                    [dict(e) for e in parse.get("entities") or []],
                     timestamp=event.timestamp,
                 )
             )
         else:
             partial.update(event)
             expected = event.intent_name.split("/", 1)[0]
-            predicted = str((parse.get("intent") or {}).get("name"))
+            predicted = str(intent_name(parse))
             result.intents.append((expected, predicted))
-            predicted_entities = list(parse.get("entities") or [])
+            predicted_entities: list[dict] = [dict(e) for e in parse.get("entities") or []]
             if predicted != expected:
                 result.comments[len(result.steps)] = (
-                    f"predicted: {predicted}: {to_markup(event.text, predicted_entities)}"
+                    f"predicted: {predicted}: {to_markup(event.text or '', predicted_entities)}"
                 )
             elif _entity_spans(event.entities) != _entity_spans(predicted_entities):
                 result.warnings.append(
                     f"'{event.text}': entities {_show(event.entities)} expected, {_show(predicted_entities)} predicted"
                 )
-                result.comments[len(result.steps)] = f"predicted entities: {to_markup(event.text, predicted_entities)}"
+                result.comments[len(result.steps)] = (
+                    f"predicted entities: {to_markup(event.text or '', predicted_entities)}"
+                )
         result.steps.append(step)
 
-    def parse(self, text: str) -> dict:
+    def parse(self, text: str) -> Parse:
         if is_intent_message(text):
             stated = parse_intent_message(text, self.domain.all_intent_names)
             if stated is not None:

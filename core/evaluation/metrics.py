@@ -55,8 +55,9 @@ def classification_report(
     _check_lengths(targets, predictions)
     everything = unique_labels(targets, predictions)
     chosen = list(labels) if labels is not None else everything
-    report: dict[str, dict | float] = {str(label): label_scores(targets, predictions, label) for label in chosen}
-    rows = [report[str(label)] for label in chosen]
+    scores = {str(label): label_scores(targets, predictions, label) for label in chosen}
+    report: dict[str, dict | float] = dict(scores)
+    rows = [scores[str(label)] for label in chosen]
     if labels is None or set(chosen) >= set(everything):
         report["accuracy"] = accuracy(targets, predictions)
     else:
@@ -64,11 +65,12 @@ def classification_report(
     total = sum(row["support"] for row in rows)
     for name, weights in (("macro avg", [1.0] * len(rows)), ("weighted avg", [row["support"] for row in rows])):
         scale = sum(weights)
-        report[name] = {
+        average = {
             key: _ratio(sum(w * row[key] for w, row in zip(weights, rows)), scale)
             for key in ("precision", "recall", "f1-score")
         }
-        report[name]["support"] = total
+        average["support"] = total
+        report[name] = average
     return report
 
 

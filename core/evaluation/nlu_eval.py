@@ -167,7 +167,7 @@ def intent_report(results: list[IntentResult]) -> dict | None:
     labels = unique_labels(targets, predictions)
     add_confused_with(report, confusion_matrix(targets, predictions, labels), labels)
     rows = sorted(
-        ((name, row) for name, row in report.items() if name in labels),
+        ((name, row) for name, row in report.items() if name in labels and isinstance(row, dict)),
         key=lambda item: (not _tested(item[1]), item[1]["recall"], item[0]),
     )
     return {**dict(rows), **{name: row for name, row in report.items() if name not in dict(rows)}}

@@ -108,7 +108,7 @@ class Replayed:
 def replay(path: Path, slot_defaults: dict[str, Any] | None = None) -> Replayed:
     """The session as its journal left it."""
     records = read_records(path)
-    header = next((r["session"] for r in records if isinstance(r.get("session"), dict)), {})
+    header: dict[str, Any] = next((r["session"] for r in records if isinstance(r.get("session"), dict)), {})
     state = SessionState(str(header.get("id") or _session_id_of(path)), bool(header.get("e2e")))
     trackers: dict[str, DialogueStateTracker] = {}
     asked: Record | None = None

@@ -14,6 +14,7 @@ be taken out again, when the turn that taught it was undone.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def example_line(example: Example) -> Line:
     return str(example.intent), to_markup(example.text, example.entities)
 
 
-def with_examples(text: str, path: Path, add: list[Example], remove: list[Line] = ()) -> tuple[str, list[Example]]:
+def with_examples(text: str, path: Path, add: list[Example], remove: Sequence[Line] = ()) -> tuple[str, list[Example]]:
     """(`text` with the new examples of `add` written and the lines `remove` taken out, the
     examples that were new). Nothing else in the file changes."""
     suffix = path.suffix.lower()
@@ -78,7 +79,7 @@ class _Block:
 
 
 def _removals(blocks: dict[str, _Block], gone: list[Line]) -> list[tuple[int, int, list[str]]]:
-    edits = []
+    edits: list[tuple[int, int, list[str]]] = []
     for intent, markup in gone:
         block = blocks.get(intent)
         line = next((number for _, text, number in reversed(block.examples) if text == markup), None) if block else None
@@ -248,7 +249,7 @@ def _md_additions(
 # -- JSON -------------------------------------------------------------------------------------
 
 
-def _json_with(text: str, path: Path, add: list[Example], remove: list[Line]) -> tuple[str, list[Example]]:
+def _json_with(text: str, path: Path, add: list[Example], remove: Sequence[Line]) -> tuple[str, list[Example]]:
     data = read_nlu_json(text, path) if text.strip() else NLUData()
     have = {(e.text, e.intent) for e in data.examples}
     new = [e for e in add if e.intent and (e.text, e.intent) not in have]

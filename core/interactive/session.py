@@ -204,7 +204,7 @@ class Session:
                     + ", ".join(self.intent_names())
                     + "; or type the message as text and create the intent when asked",
                 )
-            return self.confirm_parse(stated)  # type: ignore[arg-type]
+            return self.confirm_parse(stated)
         parse = self.agent.parse(text)
         shown = intent_name(parse) or "None"
         return self._ask(
@@ -278,7 +278,7 @@ class Session:
 
     def confirm_parse(self, parse: Parse) -> Question:
         """Log the (corrected) user message, then ask about the next action."""
-        self._record(self.agent.handle_user(self.tracker, parse))  # type: ignore[arg-type]
+        self._record(self.agent.handle_user(self.tracker, parse))
         return self.ask_next_action()
 
     def ask_next_action(self) -> Question:

@@ -146,7 +146,7 @@ def _event_lessons(events: list[Event], story: str) -> list[_Lesson]:
         elif isinstance(event, UserUttered):
             pending = (action_before, event.intent_name, None) if loop else None
         elif isinstance(event, (LoopInterrupted, FormValidation)) and pending is not None:
-            explicit = not event.is_interrupted if isinstance(event, LoopInterrupted) else event.validate
+            explicit: bool | None = not event.is_interrupted if isinstance(event, LoopInterrupted) else event.validate
             pending = (pending[0], pending[1], explicit)
         elif isinstance(event, ActionExecuted) and event.name != ACTION_LISTEN:
             if pending is not None and loop and event.name == loop:
@@ -170,7 +170,7 @@ def _story_lessons(story: Story) -> list[_Lesson]:
             users = [s for s in (step.alternatives if isinstance(step, OrStep) else [step]) if isinstance(s, UserStep)]
             pending = [(action_before, u.intent, True if u.form else None) for u in users] if loop else []
         elif isinstance(step, EventStep) and pending and step.event in ("form_validation", "loop_interrupted"):
-            explicit = (
+            explicit: bool | None = (
                 bool(step.params.get("validate", True))
                 if step.event == "form_validation"
                 else not step.params.get("is_interrupted", False)

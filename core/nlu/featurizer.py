@@ -192,6 +192,7 @@ def collate(batch: list[Encoded]) -> tuple[dict[str, torch.Tensor], dict[str, to
         return x, None
     tags = np.zeros((len(batch), longest), dtype=np.int64)
     for b, example in enumerate(batch):
+        assert example.tags is not None, "a batch is all tagged or all untagged"
         tags[b, : len(example.tags)] = example.tags
     targets = {
         "intent": torch.tensor([e.intent for e in batch], dtype=torch.long),

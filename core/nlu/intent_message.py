@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 
 from core.jsonio import loads_bounded
+from core.nlu.parse import Entity, IntentGuess, Parse
 
 PREFIX = "/"
 _MESSAGE = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>\{.+\})?(?P<rest>.*)$", re.DOTALL)
@@ -21,7 +22,7 @@ def is_intent_message(text: str) -> bool:
     return text.strip().startswith(PREFIX)
 
 
-def parse_intent_message(text: str, known_intents: Collection[str] | None = None) -> dict | None:
+def parse_intent_message(text: str, known_intents: Collection[str] | None = None) -> Parse | None:
     """The parse dict stated by `text`, or None when `text` is not such a message (or names an
     intent outside `known_intents`, when given: then it is ordinary user text, as in Rasa 3)."""
     stripped = text.strip()
@@ -32,11 +33,11 @@ def parse_intent_message(text: str, known_intents: Collection[str] | None = None
     if not intent or (known_intents is not None and intent not in known_intents):
         return None
     confidence = _confidence(match.group("confidence"))
-    ranked = {"name": intent, "confidence": confidence}
+    ranked: IntentGuess = {"name": intent, "confidence": confidence}
     return {
         "text": stripped,
-        "intent": dict(ranked),
-        "intent_ranking": [dict(ranked)],
+        "intent": ranked.copy(),
+        "intent_ranking": [ranked.copy()],
         "entities": _entities(match),
     }
 
@@ -51,7 +52,7 @@ def _confidence(raw: str | None) -> float:
         return 0.0
 
 
-def _entities(match: re.Match) -> list[dict]:
+def _entities(match: re.Match) -> list[Entity]:
     raw = match.group("entities")
     if raw is None:
         return []
@@ -62,7 +63,7 @@ def _entities(match: re.Match) -> list[dict]:
     if not isinstance(parsed, dict):
         return []
     start, end = match.span("entities")
-    entities = []
+    entities: list[Entity] = []
     for name, values in parsed.items():
         for value in values if isinstance(values, list) else [values]:
             entities.append({"entity": name, "start": start, "end": end, "value": value})

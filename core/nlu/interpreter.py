@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
@@ -245,7 +245,9 @@ class Interpreter:
 
     def _predict(self, encoded: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(intent probabilities (1, I), tag scores (1, T, K) or None when there is no joint model)."""
-        tag_scores = joint = sentence = None
+        tag_scores: torch.Tensor | None = None
+        joint: torch.Tensor | None = None
+        sentence: torch.Tensor | None = None
         if self.model is not None and (self.labels or self.joint_intents):
             x, _ = collate([encoded])
             (intent_logits, tag_scores), _ = self.model(x)
@@ -261,9 +263,11 @@ class Interpreter:
                 sentence = (1.0 - NEAREST_VOTE) * sentence + NEAREST_VOTE * nearest
         if joint is not None and sentence is not None:
             return share * sentence + (1.0 - share) * joint, tag_scores
-        if joint is None and sentence is None:
-            return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
-        return (sentence if joint is None else joint), tag_scores
+        if joint is not None:
+            return joint, tag_scores
+        if sentence is not None:
+            return sentence, tag_scores
+        return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
 
     def _nearest_examples(self) -> NearestExamples:
         if self._nearest is None:
@@ -383,11 +387,14 @@ class Interpreter:
         by_length: dict[int, list[Encoded]] = {}
         for example in examples:
             by_length.setdefault(len(example.norm), []).append(example)
+        model = self.model
+        assert model is not None, "the joint model learns entities"
         right = 0
         for batch in by_length.values():  # Viterbi decodes unpadded messages
             x, targets = collate(batch)
-            (_, tag_scores), _ = self.model(x)
-            right += sum(path == gold for path, gold in zip(self.model.viterbi(tag_scores), targets["tags"].tolist()))
+            assert targets is not None, "examples for the joint model carry tags"
+            (_, tag_scores), _ = model(x)
+            right += sum(path == gold for path, gold in zip(model.viterbi(tag_scores), targets["tags"].tolist()))
         return right / max(1, len(examples))
 
     @torch.inference_mode()
@@ -396,7 +403,13 @@ class Interpreter:
             intent_probs, tag_scores = self._predict(example)
             if example.intent >= 0 and int(intent_probs[0].argmax()) != example.intent:
                 return False
-            if self.labels and tag_scores is not None and self.model.viterbi(tag_scores)[0] != example.tags.tolist():
+            if (
+                self.labels
+                and tag_scores is not None
+                and self.model is not None
+                and example.tags is not None
+                and self.model.viterbi(tag_scores)[0] != example.tags.tolist()
+            ):
                 return False
         return True
 
@@ -465,12 +478,22 @@ def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
     return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
-def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> dict[str, int]:
+class TableSizes(TypedDict):
+    """The joint model's sizes that `sized_tables` reads from the data (NLUModelConfig fields)."""
+
+    embed_dim: int
+    hidden_dim: int
+    word_buckets: int
+    char_buckets: int
+    bag_buckets: int
+
+
+def sized_tables(config: NLUModelConfig, messages: list[list[str]]) -> TableSizes:
     """The joint model's sizes from the data: hash tables about twice the distinct words and
     character n-grams (few collisions), never above the configured sizes; a small model on a
     small bot, where it only tags entities."""
     words = {w for message in messages for w in message}
-    grams = set()
+    grams: set[str] = set()
     for word in words:
         marked = f"<{word}>"
         for n in range(config.char_ngram_min, config.char_ngram_max + 1):

@@ -69,6 +69,9 @@ class NLUModelConfig:
 class JointNLU(nn.Module):
     sparse_parameter_names = ("word_emb.weight", "char_emb.weight", "bag_emb.weight")
 
+    transition_mask: torch.Tensor  # buffers, registered in __init__
+    start_mask: torch.Tensor
+
     def __init__(self, config: NLUModelConfig):
         super().__init__()
         self.config = c = config
@@ -102,13 +105,13 @@ class JointNLU(nn.Module):
             words = words.masked_fill(torch.rand(B, T) < c.word_dropout, 0)
         chars = self.char_emb(x["chars"], x["char_offsets"])[x["token_words"]]  # (B, T, E)
         tokens = self._drop(self.word_emb(words) + chars + self.dense_proj(x["dense"]))
-        if padded:
+        if padded and lengths is not None:
             packed = pack_padded_sequence(tokens, lengths, batch_first=True, enforce_sorted=False)
             states = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=T)[0]
         else:
             states = self.lstm(tokens)[0]  # (B, T, 2H)
         states = self._drop(states)
-        if padded:
+        if padded and lengths is not None:
             mask = (torch.arange(T) < lengths[:, None]).unsqueeze(2)
             top = states.masked_fill(~mask, NEG).max(dim=1).values
             mean = states.sum(dim=1) / lengths[:, None]  # padded states are exactly 0

@@ -37,4 +37,5 @@ class Parse(TypedDict, total=False):
 
 
 def intent_name(parse: Parse) -> str | None:
-    return (parse.get("intent") or {}).get("name")
+    guess = parse.get("intent")
+    return guess.get("name") if guess else None

@@ -128,10 +128,10 @@ class AugmentedMemoizationPolicy(MemoizationPolicy):
     def _truncation_points(self, events: list[Event]) -> list[int]:
         """Where a shorter history may start: each action, from the last listen that lies beyond
         `max_history` actions back (so the user turn of the oldest state stays whole) onwards."""
-        actions = [i for i, event in enumerate(events) if isinstance(event, ActionExecuted)]
+        actions = [(i, event) for i, event in enumerate(events) if isinstance(event, ActionExecuted)]
         first = 0
-        for count, index in enumerate(reversed(actions), start=1):
-            if count > self.max_history and events[index].name == ACTION_LISTEN:
+        for count, (index, action) in enumerate(reversed(actions), start=1):
+            if count > self.max_history and action.name == ACTION_LISTEN:
                 first = index
                 break
-        return [i for i in actions if i >= first and i > 0]
+        return [i for i, _ in actions if i >= first and i > 0]

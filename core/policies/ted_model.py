@@ -63,6 +63,9 @@ class Block(nn.Module):
 
 
 class DialogueTransformer(nn.Module):
+    causal: torch.Tensor  # buffers, registered in __init__
+    itself: torch.Tensor
+
     def __init__(self, config: TEDModelConfig):
         super().__init__()
         self.config = config

@@ -140,7 +140,7 @@ class ResponseAction(Action):
         messages = context.utter(self.name, tracker)
         if not messages:
             logger.warning("the domain has no usable response '%s' for this slot state and channel", self.name)
-        return messages
+        return list(messages)
 
 
 class RetrievalResponseAction(Action):

@@ -37,6 +37,7 @@ from core.events import (
     UserUttered,
 )
 from core.nlu.intent_message import is_intent_message, parse_intent_message
+from core.nlu.parse import Parse
 from core.runtime.actions import ActionContext, ActionRegistry, ActionRejected
 from core.runtime.endpoints import EndpointConfig, load_endpoints
 from core.runtime.responses import ResponseGenerator
@@ -139,11 +140,11 @@ class Agent:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def parse(self, text: str) -> dict[str, Any]:
+    def parse(self, text: str) -> Parse:
         """Rasa's parse dict for `text`; `/intent{"entity": "value"}` states its own parse."""
         if is_intent_message(text):
             stated = parse_intent_message(text)
-            if stated is not None and stated["intent"]["name"].split("/", 1)[0] in self.domain.all_intent_names:
+            if stated is not None and (stated["intent"]["name"] or "").split("/", 1)[0] in self.domain.all_intent_names:
                 return stated
         if self.interpreter is None:
             raise ModelError(
@@ -166,7 +167,7 @@ class Agent:
     def handle_user(
         self,
         tracker: DialogueStateTracker,
-        parse: dict[str, Any],
+        parse: Parse,
         input_channel: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> list[Event]:
@@ -224,7 +225,7 @@ class Agent:
         self,
         tracker_or_sender: DialogueStateTracker | str,
         text: str,
-        parse: dict[str, Any] | None = None,
+        parse: Parse | None = None,
         input_channel: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Turn:
@@ -234,7 +235,7 @@ class Agent:
         self,
         tracker_or_sender: DialogueStateTracker | str,
         text: str,
-        parse: dict[str, Any] | None = None,
+        parse: Parse | None = None,
         input_channel: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Turn:
@@ -303,7 +304,7 @@ class Agent:
     async def _handle_user(
         self,
         tracker: DialogueStateTracker,
-        parse: dict[str, Any],
+        parse: Parse,
         input_channel: str | None,
         metadata: dict[str, Any] | None,
         context: ActionContext,
@@ -376,9 +377,7 @@ class Agent:
         return steps[-1]
 
 
-def user_uttered(
-    parse: dict[str, Any], input_channel: str | None = None, metadata: dict[str, Any] | None = None
-) -> UserUttered:
+def user_uttered(parse: Parse, input_channel: str | None = None, metadata: dict[str, Any] | None = None) -> UserUttered:
     """The `UserUttered` for a parse dict (Rasa's shape: text, intent, entities, ...)."""
     if not isinstance(parse, dict) or not isinstance(parse.get("intent") or {}, dict):
         raise DataError(

@@ -90,7 +90,8 @@ def _conditions_hold(conditions: Any, slots: Mapping[str, Any]) -> bool:
     for condition in conditions:
         if not isinstance(condition, dict) or condition.get("type", "slot") != "slot":
             return False
-        if slots.get(condition.get("name")) != condition.get("value"):
+        name = condition.get("name")
+        if (slots.get(name) if isinstance(name, str) else None) != condition.get("value"):
             return False
     return True
 

@@ -190,6 +190,8 @@ class FormAction(Action, ABC):
     ) -> dict[str, Any]:
         """The requested slot's value from the first mapping that matches, or {}."""
         slot_to_fill = tracker.get_slot(REQUESTED_SLOT)
+        if slot_to_fill is None:  # no slot requested: the default from_entity(None) mapping finds nothing
+            return {}
         for mapping in self.get_mappings_for_slot(slot_to_fill):
             if not self.intent_is_desired(mapping, tracker):
                 continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .constants import ACTION_LISTEN_NAME, NLU_FALLBACK_INTENT_NAME
@@ -45,7 +45,7 @@ class Tracker:
 
     def __init__(
         self,
-        sender_id: str,
+        sender_id: str | None,  # None when the request's tracker has no sender_id
         slots: dict[str, Any],
         latest_message: dict[str, Any] | None,
         events: list[EventDict],
@@ -192,7 +192,7 @@ class Tracker:
             if event.get("event") != "slot":
                 break
             trailing.append(event)
-        return {e.get("name"): e.get("value") for e in reversed(trailing)}
+        return {e["name"]: e.get("value") for e in reversed(trailing) if isinstance(e.get("name"), str)}
 
     def add_slots(self, slot_events: list[EventDict]) -> None:
         """Apply `SlotSet` events to this copy so later validation steps see them."""
@@ -225,7 +225,9 @@ class Action(ABC):
         """The name the domain and stories use for this action."""
 
     @abstractmethod
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventDict]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventDict] | Awaitable[list[EventDict]]:
         """Do the work; send messages with `dispatcher.utter_message`, return events to apply.
 
         May be `async def`; a plain `def` runs in a worker thread so it cannot stall the server.

@@ -132,8 +132,8 @@ def load_training_data(paths: list[str | Path], tests: bool = False) -> Training
             result.nlu = result.nlu.merge(nlu)
             result.nlu_files.append(path)
         if "stories" in kinds:
-            reader = read_stories_md if suffix == ".md" else read_stories_yaml
-            stories = reader(text, path)
+            story_reader = read_stories_md if suffix == ".md" else read_stories_yaml
+            stories = story_reader(text, path)
             found = found or bool(stories)
             result.stories.extend(stories)
             result.story_files.append(path)

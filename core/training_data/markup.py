@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from core.errors import DataError, Location
 
@@ -136,7 +137,7 @@ def _json_annotation(source: str, text: str, line_location: Location | None, off
     return entity
 
 
-def to_markup(text: str, entities: list[dict], synonym_shorthand: bool = False) -> str:
+def to_markup(text: str, entities: Sequence[Mapping[str, Any]], synonym_shorthand: bool = False) -> str:
     """Write text with its entities as markup, in the short form whenever it says everything.
 
     `synonym_shorthand` writes a differing value as `[text](entity:value)` (all Rasa versions read
@@ -154,9 +155,9 @@ def to_markup(text: str, entities: list[dict], synonym_shorthand: bool = False) 
     return "".join(out)
 
 
-def writable_entities(text: str, entities: list[dict]) -> list[dict]:
+def writable_entities(text: str, entities: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The entities `to_markup` writes, in text order."""
-    kept: list[dict] = []
+    kept: list[Mapping[str, Any]] = []
     cursor = 0
     for entity in sorted(entities, key=lambda e: (e["start"], e["end"])):
         span = text[entity["start"] : entity["end"]]
@@ -166,7 +167,7 @@ def writable_entities(text: str, entities: list[dict]) -> list[dict]:
     return kept
 
 
-def _annotation_suffix(entity: dict, span: str, synonym_shorthand: bool) -> str:
+def _annotation_suffix(entity: Mapping[str, Any], span: str, synonym_shorthand: bool) -> str:
     name = entity["entity"]
     value = entity.get("value", span)
     has_extras = entity.get("role") is not None or entity.get("group") is not None

@@ -67,7 +67,8 @@ class _MarkdownReader:
         elif item := _ITEM.fullmatch(line):
             body = item.group("body").rstrip()
             if body:
-                self._read_item(body, Location(self.file, location.line, location.column + item.start("body")))
+                column = (location.column or 1) + item.start("body")  # `read` always sets the column
+                self._read_item(body, Location(self.file, location.line, column))
         elif self.kind == "lookup":
             self._read_lookup_file(line, location)
         else:

@@ -7,8 +7,10 @@ synonyms implied by annotations whose value differs from the annotated text, as 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from core.errors import DataError, Location
 from core.training_data.markup import writable_entities
@@ -85,7 +87,7 @@ class NLUData:
         return not (self.examples or self.synonyms or self.regexes or self.lookups or self.responses)
 
 
-def add_entity_synonyms(text: str, entities: list[dict], synonyms: dict[str, str]) -> None:
+def add_entity_synonyms(text: str, entities: Sequence[Mapping[str, Any]], synonyms: dict[str, str]) -> None:
     """Record `annotated text -> value` for every entity whose value differs from its text."""
     for entity in entities:
         span = text[entity["start"] : entity["end"]]

@@ -104,7 +104,7 @@ class _YamlReader:
             else:
                 self.lookups.setdefault(name.strip(), LookupTable(name.strip(), [])).elements.append(element)
 
-    def _read_intent(self, intent: str, item: CommentedMap) -> None:
+    def _read_intent(self, intent: str, item: dict) -> None:
         shared = self._metadata(item)
         examples = item["examples"]
         if not isinstance(examples, list):
@@ -140,7 +140,7 @@ class _YamlReader:
         add_entity_synonyms(text, entities, self.data.synonyms)
         self.data.examples.append(Example(text, intent, entities, metadata, location=location))
 
-    def _metadata(self, node: CommentedMap) -> dict:
+    def _metadata(self, node: dict) -> dict:
         metadata = node.get("metadata")
         if metadata is None:
             return {}
@@ -152,7 +152,7 @@ class _YamlReader:
             )
         return to_plain(metadata)
 
-    def _lines(self, item: CommentedMap) -> list[tuple[str, Location]]:
+    def _lines(self, item: dict) -> list[tuple[str, Location]]:
         """The `- ` lines of an `examples:` block (or the entries of a list), with their places."""
         examples = item["examples"]
         key_location = location_of(item, "examples", self.file)
@@ -193,8 +193,9 @@ class _YamlReader:
             result.append((entry, location))
         return result
 
-    def _value_location(self, node: CommentedMap, key: str) -> Location:
-        """Where the value of `key` starts (ruamel knows it for mappings it read)."""
+    def _value_location(self, node: Any, key: str) -> Location:
+        """Where the value of `key` starts (ruamel knows it for mappings it read; any other node
+        gets `location_of`'s answer)."""
         try:
             line, column = node.lc.value(key)
         except (AttributeError, KeyError, TypeError):
@@ -236,10 +237,12 @@ def write_nlu_yaml(data: NLUData) -> str:
     document = CommentedMap()
     document["version"] = DoubleQuotedScalarString("3.1")
     items: list[CommentedMap] = []
-    written = [e for e in data.examples if e.intent is not None]
+    written: list[Example] = []
     by_intent: dict[str, list[Example]] = {}
-    for example in written:
-        by_intent.setdefault(example.intent, []).append(example)
+    for example in data.examples:
+        if example.intent is not None:
+            written.append(example)
+            by_intent.setdefault(example.intent, []).append(example)
     for intent, examples in by_intent.items():
         items.append(_item("intent", intent, _intent_examples(examples)))
     for value, variants in synonym_groups(synonyms_not_in_markup(data, written)).items():

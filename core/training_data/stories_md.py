@@ -131,7 +131,7 @@ def _user_line(body: str, location: Location) -> Step:
     if not body:
         raise DataError("user line `*` names no intent", location, "write `* intent_name`")
     alternatives = [part.strip() for part in body.split(" OR ")]
-    steps = [_user_step(part, location) for part in alternatives]
+    steps: list[UserStep | SlotStep] = [_user_step(part, location) for part in alternatives]
     return steps[0] if len(steps) == 1 else OrStep(steps, location=location)
 
 
@@ -280,9 +280,10 @@ def _step_line(story: Story, step: Step) -> str:
     if isinstance(step, UserStep):
         return "* " + _user_text(story, step)
     if isinstance(step, OrStep):
-        if not all(isinstance(alt, UserStep) for alt in step.alternatives):
+        users = [alt for alt in step.alternatives if isinstance(alt, UserStep)]
+        if len(users) != len(step.alternatives):
             raise _unwritable(story, step.location, "an OR over slots has no Markdown form")
-        return "* " + " OR ".join(_user_text(story, alt) for alt in step.alternatives)
+        return "* " + " OR ".join(_user_text(story, alt) for alt in users)
     if isinstance(step, ActionStep):
         if step.name is None:
             raise _unwritable(story, step.location, "a bot text (`bot:`) has no Markdown form")
@@ -308,7 +309,7 @@ def _user_text(story: Story, step: UserStep) -> str:
         return f"{prefix}{step.intent}: {to_markup(step.text, step.entities)}"
     if not step.entities:
         return prefix + step.intent
-    grouped: dict[str, list[Any]] = {}
+    grouped: dict[str | None, list[Any]] = {}
     for entity in step.entities:
         grouped.setdefault(entity.get("entity"), []).append(entity.get("value"))
     return prefix + step.intent + _json({k: v[0] if len(v) == 1 else v for k, v in grouped.items()})

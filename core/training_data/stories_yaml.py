@@ -10,6 +10,7 @@ converter the writer leaves them out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -373,7 +374,7 @@ def _item_map(story: Story, kind: str) -> CommentedMap:
     return item
 
 
-def _step_maps(steps: list[Step]) -> list[CommentedMap]:
+def _step_maps(steps: Sequence[Step]) -> list[CommentedMap]:
     return [step_map for step in steps if (step_map := _step_map(step)) is not None]
 
 

@@ -15,7 +15,7 @@ policy only.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -155,7 +155,7 @@ class _Builder:
 
     # -- stories -> paths ---------------------------------------------------------------------
 
-    def variants(self, steps: list[Step], what: str) -> list[list[Step]]:
+    def variants(self, steps: Sequence[Step], what: str) -> list[list[Step]]:
         """Every way through the `or:` steps of `steps`, capped at MAX_PATHS_PER_STORY."""
         choices = [step.alternatives if isinstance(step, OrStep) else [step] for step in steps]
         result: list[list[Step]] = []

@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
         buttons = []
         for message in turn.messages:
             buttons = _print_message(message, out) or buttons
-        for problem in turn.problems:
-            _print_problem(problem, out)
+        for reported in turn.problems:
+            _print_problem(reported, out)
     return 0
 
 

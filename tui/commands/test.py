@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -125,7 +125,13 @@ def _print_core(console: Console, evaluation: StoryEvaluation) -> None:
     correct_actions = sum(a.is_correct for a in actions)
     stories = len(evaluation.stories)
     table = Table(title="Dialogue (test stories)", title_justify="left")
-    for column, justify in (("level", "left"), ("correct", "right"), ("accuracy", "right"), ("F1", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("level", "left"),
+        ("correct", "right"),
+        ("accuracy", "right"),
+        ("F1", "right"),
+    )
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     report = evaluation.report()
     weighted_f1 = (report.get("weighted avg") or {}).get("f1-score", 0.0)
