@@ -40,6 +40,7 @@ from core.model import (
 from core.model_archive import ArchiveContents, ComponentState, new_archive_path, newest_archive
 from core.training_data.loader import TrainingData, load_training_data
 from core.training_data.nlu_model import NLUData
+from core.training_observer import TrainingObserver
 from core.validation import Report, check_data, limit_findings, validate
 
 if TYPE_CHECKING:
@@ -50,22 +51,6 @@ PARTS = ("nlu", "core")
 # an intent with at most this fraction of the largest intent's examples is named in a warning
 FEW_EXAMPLES_SHARE = 0.1
 PART_COMPONENT = {"nlu": NLU_COMPONENT, "core": CORE_COMPONENT}
-
-
-class TrainingObserver:
-    """Receives progress; every method is optional to override. Core calls, never prints."""
-
-    def stage(self, name: str, total_epochs: int) -> None:
-        """A component starts training (`total_epochs` 0: no epochs, e.g. memoization)."""
-
-    def epoch(self, name: str, epoch: int, total: int, loss: float) -> None:
-        """One epoch of component `name` finished."""
-
-    def done(self, name: str) -> None:
-        """The component finished (early stopping may end before the last epoch)."""
-
-    def warning(self, message: str) -> None:
-        """Something in the data a person should look at (e.g. an unused checkpoint)."""
 
 
 @dataclass

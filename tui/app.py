@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -406,7 +406,7 @@ class InteractiveApp(AnswersMixin, App[int]):
             return
         self.busy = False
         if event.state == WorkerState.SUCCESS:
-            self.show_question(worker.result)
+            self.show_question(cast(Question, worker.result))
             return
         error = worker.error
         if isinstance(error, ActionServerError) and worker.name.startswith("action:"):
@@ -641,7 +641,7 @@ class InteractiveApp(AnswersMixin, App[int]):
             self.notify_problem(f"Export failed, no file was changed: {text}")
             self.action_export(quit_after, text)
             return
-        plan: ExportPlan = worker.result
+        plan = cast(ExportPlan, worker.result)
         self.exported += plan.summary()
         lines = plan.summary() or ["nothing new to write"]
         if plan.contradictions:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import BotcoachError
+from core.training_observer import TrainingObserver
 
 if TYPE_CHECKING:
     from core.interactive.session import Session
@@ -26,10 +27,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
 
 
-class ProgressLines:
-    """Training progress as short lines for the app's status line, at most ~5 a second. It has
-    core.training.TrainingObserver's methods without subclassing it: importing core.training
-    loads torch, which must not delay the app's first screen."""
+class ProgressLines(TrainingObserver):
+    """Training progress as short lines for the app's status line, at most ~5 a second."""
 
     def __init__(self, report: Progress, interval: float = 0.2) -> None:
         self.report = report
