@@ -13,7 +13,8 @@ from pathlib import Path
 
 from core.interactive.export import default_paths
 from tests.conftest import SAMPLES
-from tui.app import InteractiveApp, Loaded, Startup
+from tui.app import InteractiveApp
+from tui.app_startup import Loaded, Startup
 from tui.commands import interactive
 from tui.commands.interactive import action_server_problem
 

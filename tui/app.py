@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import signal
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import events, work
@@ -28,16 +25,14 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from core.errors import ActionServerError, BotcoachError
-from core.interactive.export import ExportPaths, ExportPlan, taught
-from core.interactive.journal import SessionSummary
 from core.interactive.learning import Learned, OnlineLearning, corrects
-from core.interactive.model_fit import ModelFit
 from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
 from core.interactive.session import Session
 from tui.app_answers import NEW_ACTION, AnswersMixin
+from tui.app_leaving import LeavingMixin
+from tui.app_startup import Startup, StartupMixin
 from tui.graph_feed import GraphFeed
 from tui.keymap import keys_of, unknown_ids
-from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.fork_picker import ForkPickerScreen
 from tui.screens.help import HelpScreen, help_text
 from tui.screens.menu import MenuScreen
@@ -52,44 +47,13 @@ from tui.widgets.status_line import StatusLine
 from tui.widgets.too_small_notice import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 
 if TYPE_CHECKING:
-    from core.runtime.agent import Agent
+    pass
 
 WIDE = 120  # app.tcss gives the side column more room from here on
 GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
-Progress = Callable[[str], None]
 
 
-@dataclass
-class Loaded:
-    """What the load worker hands the app: the bot, and what to ask before teaching starts."""
-
-    agent: Agent
-    model_label: str
-    fit: ModelFit | None = None  # the model does not fit the project (None: it does)
-    unfinished: list[SessionSummary] = field(default_factory=list)  # sessions to offer back
-    resume: Path | None = None  # --resume: this journal, without asking
-
-
-@dataclass
-class Startup:
-    """What the command hands the app: how to load the bot (reporting progress lines) and open a
-    session on it (a journal to resume, or None), what the status line says, the graph page's
-    port (None: not served) and the keymap."""
-
-    load: Callable[[Progress], Loaded]
-    open_session: Callable[[Loaded, Path | None], Session]
-    export_paths: ExportPaths
-    retrain: Callable[[Progress], Loaded] | None = None  # train a model for the project, then load
-    data_label: str = ""
-    check_action_server: Callable[[Session], str | None] = lambda session: None  # a problem, or None
-    graph_port: int | None = None
-    keymap: dict[str, str] = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
-    online_learning: bool = True  # update the models after each correction (--no-online-learning)
-    save_learned: Callable[[OnlineLearning, Session], Path] | None = None  # at export: the learned model
-
-
-class InteractiveApp(AnswersMixin, App[int]):
+class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "botcoach interactive"
     BINDINGS = [
@@ -170,15 +134,6 @@ class InteractiveApp(AnswersMixin, App[int]):
         if session is not None and not self.exit_lines:
             self.exit_lines = self._leaving_lines(session)
 
-    def _leaving_lines(self, session: Session) -> list[str]:
-        lines = [f"Exported: {line}" for line in self.exported] or ["Nothing was exported."]
-        if session.unsaved and not session.state.discarded:
-            lines.append(
-                f"Unexported teaching is kept in the session journal: `botcoach interactive --resume {session.id}` "
-                "brings it back (`botcoach sessions` lists sessions)."
-            )
-        return lines
-
     def on_resize(self, event) -> None:
         self._fit(event.size.width, event.size.height)
 
@@ -222,119 +177,6 @@ class InteractiveApp(AnswersMixin, App[int]):
         if question.kind == QuestionKind.ACTION:
             return f"{yes} · {key('question.no')} pick another · {key('question.new_action')} new action"
         return f"{yes} · {key('question.no')} no"
-
-    # -- loading --------------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="load")
-    def load(self, load: Callable[[Progress], Loaded]) -> None:
-        notice = self.graph_feed.start()
-        if notice:
-            self.call_from_thread(
-                self.notify_problem, notice, "information" if self.graph_feed.server is not None else "warning"
-            )
-        loaded = load(self._report_progress)
-        self.call_from_thread(self._loaded, loaded)
-
-    def _report_progress(self, line: str) -> None:
-        """Called from a worker: the line goes to the status line and the question bar."""
-
-        def show() -> None:
-            self.progress_lines.append(line)
-            self.query_one(StatusLine).show(model=line)
-            if self.session is None:
-                self.query_one(QuestionBar).ask(
-                    QuestionKind.USER_INPUT, NEXT_USER_INPUT, f"type a message, Enter to send · {line}"
-                )
-
-        self.call_from_thread(show)
-
-    def _loaded(self, loaded: Loaded) -> None:
-        """The bot is ready: ask what has to be asked (a model that does not fit, a session to
-        resume), then open the session."""
-        self.query_one(StatusLine).show(model=loaded.model_label)
-        if loaded.fit is not None and self.startup.retrain is not None:
-            choices = [
-                Entry("train", "Train a model for this project now (the screen stays usable)"),
-                Entry("go_on", "Go on with this model"),
-            ]
-
-            def chosen(choice: str | None) -> None:
-                if choice == "train" and self.startup.retrain is not None:
-                    self.load(self.startup.retrain)
-                else:
-                    self._ask_resume(loaded)
-
-            title = f"The model {loaded.model_label} does not fit this project:\n{loaded.fit.describe()}"
-            self.messages.append(title)
-            self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose"), chosen)
-            return
-        self._ask_resume(loaded)
-
-    def _ask_resume(self, loaded: Loaded) -> None:
-        if loaded.resume is not None or not loaded.unfinished:
-            self.open_session(loaded, loaded.resume)
-            return
-        newest = loaded.unfinished[0]
-        age = _age(newest.changed)
-        more = f" ({len(loaded.unfinished) - 1} more: `botcoach sessions`)" if len(loaded.unfinished) > 1 else ""
-        title = (
-            f"An unfinished session from {age} ago: {newest.user_turns} user turn(s) in {newest.conversations} "
-            f"conversation(s), {newest.status}{more}"
-        )
-        choices = [
-            Entry("resume", "Resume it"),
-            Entry("new", "Start a new session (keep that one for later)"),
-            Entry("discard", "Discard it and start a new session"),
-        ]
-
-        def chosen(choice: str | None) -> None:
-            if choice == "resume":
-                self.open_session(loaded, newest.path)
-                return
-            if choice == "discard":
-                self.discard_journal(newest.path)
-            self.open_session(loaded, None)
-
-        self.messages.append(title)
-        self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc new session"), chosen)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="discard")
-    def discard_journal(self, path: Path) -> None:
-        from core.interactive.journal import Journal
-
-        Journal(path).write([{"discarded": True}])
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="session")
-    def open_session(self, loaded: Loaded, resume: Path | None) -> None:
-        session = self.startup.open_session(loaded, resume)
-        problem = self.startup.check_action_server(session)
-        self._publish_graph(session, session.question)
-        learning = OnlineLearning(session.agent) if self.startup.online_learning else None
-        self.call_from_thread(self._session_ready, session, problem, learning)
-
-    def _session_ready(
-        self, session: Session, action_server_problem: str | None, learning: OnlineLearning | None = None
-    ) -> None:
-        self.session = session
-        self.learning = learning
-        status = self.query_one(StatusLine)
-        endpoint = session.agent.registry.action_endpoint
-        if action_server_problem:
-            status.show(
-                action_server=f"action server: unreachable ({endpoint.url if endpoint else 'none'})",
-                action_server_ok=False,
-            )
-            self.notify_problem(action_server_problem, "warning")
-        else:
-            status.show(
-                action_server=f"action server: {'up' if endpoint else 'none configured'}",
-                action_server_ok=True if endpoint else None,
-            )
-        status.show(model=session.model_label or "loaded")
-        self.show_question(session.question)
-        if self.queued_text is not None:
-            text, self.queued_text = self.queued_text, None
-            self.step("submit", lambda s: s.submit(text))
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -578,83 +420,6 @@ class InteractiveApp(AnswersMixin, App[int]):
         elif choice == "quit":
             self.action_quit_asking()
 
-    def action_quit_asking(self) -> None:
-        """Leave; with unexported teaching, only after the person chose what becomes of it."""
-        session = self.session
-        if session is None or not session.unsaved:
-            self.exit(0)
-            return
-        choices = [
-            Entry("export", "Export, then quit"),
-            Entry("keep", "Quit, keeping the session to resume later (botcoach interactive --resume)"),
-            Entry("discard", "Quit and discard what was taught since the last export"),
-            Entry("cancel", "Cancel"),
-        ]
-
-        def chosen(choice: str | None) -> None:
-            if choice == "export":
-                self.action_export(quit_after=True)
-            elif choice == "keep":
-                self.exit(0)
-            elif choice == "discard":
-                session.discard()
-                self.exit(0)
-
-        title = f"{session.state.user_turns()} user turn(s) taught in this session are not exported."
-        self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc cancel"), chosen)
-
-    def action_export(self, quit_after: bool = False, error: str = "") -> None:
-        session = self.session
-        if session is None or self.busy:
-            return
-        conversations = session.state.exportable()
-        summary = f"{len(conversations)} conversation(s), {len(taught(conversations).examples)} NLU example(s)"
-
-        def chosen(paths: ExportPaths | None) -> None:
-            if paths is None:
-                return
-            self.export_paths = paths
-            self.busy = True
-            self.query_one(StatusLine).show(model="exporting…")
-            worker = self.export(session, paths)
-            worker.name = "export-quit" if quit_after else "export"
-
-        self.push_screen(ExportPathsScreen(self.export_paths, error, summary), chosen)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export(self, session: Session, paths: ExportPaths) -> ExportPlan:
-        plan = session.export(paths, self._report_progress)
-        if plan.changes and self.learning is not None and self.startup.save_learned is not None:
-            self._report_progress("saving the model the session taught…")
-            saved = self.startup.save_learned(self.learning, session)
-            self.exported.append(f"saved the model the session taught as {saved}")
-        return plan
-
-    def _export_finished(self, worker: Worker) -> None:
-        session = self.session
-        self.busy = False
-        self.query_one(StatusLine).show(model=session.model_label if session else "")
-        quit_after = worker.name == "export-quit"
-        if worker.state == WorkerState.ERROR:
-            problem = worker.error
-            text = str(problem) if isinstance(problem, BotcoachError) else f"{type(problem).__name__}: {problem}"
-            self.notify_problem(f"Export failed, no file was changed: {text}")
-            self.action_export(quit_after, text)
-            return
-        plan = cast(ExportPlan, worker.result)
-        self.exported += plan.summary()
-        lines = plan.summary() or ["nothing new to write"]
-        if plan.contradictions:
-            lines.append("kept contradictions (training may refuse them):")
-            lines += [f"  {p}" for p in plan.contradictions]
-        self.notify_problem("Exported: " + "; ".join(lines), "warning" if plan.contradictions else "information")
-        if session is not None:
-            self.show_saved_state(session)
-            if self.graph_feed.wanted:
-                self.redraw_graph()
-        if quit_after:
-            self.exit(0)
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Undo", "Take back the last step", self.action_undo)
@@ -663,16 +428,3 @@ class InteractiveApp(AnswersMixin, App[int]):
         yield SystemCommand("Start fresh", "A new conversation (the others are kept)", self.action_start_fresh)
         yield SystemCommand("Graph", "Show or hide the graph of similar training stories", self.action_toggle_graph)
         yield SystemCommand("Help", "Keys and questions", self.action_help)
-
-
-def _age(timestamp: float) -> str:
-    seconds = max(0, int(time.time() - timestamp))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
-
-
-def project_label(data: list[str | Path]) -> str:
-    return ", ".join(str(p) for p in data)

@@ -22,7 +22,7 @@ from core.training_observer import TrainingObserver
 
 if TYPE_CHECKING:
     from core.interactive.session import Session
-    from tui.app import Loaded, Startup
+    from tui.app_startup import Loaded, Startup
 
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
 
@@ -90,7 +90,7 @@ def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progres
     from core.runtime.agent import Agent  # noqa: PLC0415 - loads torch: only in the load worker
     from core.runtime.endpoints import EndpointConfig  # noqa: PLC0415 - start-up time
     from forms.registry import register_forms  # noqa: PLC0415 - start-up time
-    from tui.app import Loaded  # noqa: PLC0415 - loads textual: the CLI's --help stays fast
+    from tui.app_startup import Loaded  # noqa: PLC0415 - loads textual: the CLI's --help stays fast
 
     if force_train:
         from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch
@@ -171,7 +171,7 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
     """What the app gets from the command line: how to load and open, where to export, the graph
     page's port (None with --skip-visualization) and the keymap files' keys."""
     from core.interactive.export import default_paths  # noqa: PLC0415 - start-up time
-    from tui.app import Startup, project_label  # noqa: PLC0415 - loads textual
+    from tui.app_startup import Startup, project_label  # noqa: PLC0415 - loads textual
     from tui.keymap import load_keymap  # noqa: PLC0415 - start-up time
 
     data = list(args.data)
