@@ -5,10 +5,12 @@ import json
 import pytest
 
 from core.domain import Domain, read_domain
+from core.errors import DataError
 from core.events import ActionExecuted, ActionExecutionRejected, FollowupAction, LoopInterrupted, SlotSet, UserUttered
-from core.policies.base import Policy, PolicyPrediction, confidence_scores_for
+from core.policies.base import Policy, confidence_scores_for
 from core.policies.ensemble import PolicyEnsemble, pick_best
 from core.policies.memoization import MemoizationPolicy
+from core.prediction import Prediction
 from core.tracker import DialogueStateTracker
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import TrainingTracker, training_trackers
@@ -45,7 +47,7 @@ class Fixed(Policy):
 
     def predict(self, tracker, domain):
         probabilities = [self.scores.get(action, 0.0) for action in domain.action_names]
-        return self.prediction(probabilities, **self.details)
+        return self.prediction(domain, probabilities, **self.details)
 
     def to_state(self):
         return {"scores": self.scores}, {}
@@ -81,7 +83,8 @@ def test_equal_confidence_is_broken_by_priority(order):
     policies = [Fixed({"utter_a": 1.0}, 3, "memo"), Fixed({"utter_b": 1.0}, 6, "rules")]
     result = decide(*(policies if order else policies[::-1]))
     assert (result.best_action, result.policy_name) == ("utter_b", "rules")
-    assert set(result.all_predictions) == {"memo", "rules"}
+    assert set(result.policy_predictions) == {"memo", "rules"}
+    assert result.policy_predictions["memo"].best_action == "utter_a"
 
 
 def test_full_tie_goes_to_the_policy_listed_first():
@@ -118,10 +121,10 @@ def test_no_user_predictions_take_precedence():
 
 def test_events_of_all_policies_and_optional_events_of_the_winner():
     interrupt = LoopInterrupted(is_interrupted=True)
-    winner = Fixed({"utter_a": 1.0}, 6, "rules", optional_events=[interrupt], events=[SlotSet("x", 1)])
-    loser = Fixed({"utter_b": 0.5}, 1, "ted", optional_events=[SlotSet("lost", 1)], events=[SlotSet("y", 2)])
+    winner = Fixed({"utter_a": 1.0}, 6, "rules", optional_events=(interrupt,), events=(SlotSet("x", 1),))
+    loser = Fixed({"utter_b": 0.5}, 1, "ted", optional_events=(SlotSet("lost", 1),), events=(SlotSet("y", 2),))
     result = decide(winner, loser)
-    assert result.events == [SlotSet("x", 1), SlotSet("y", 2), interrupt]
+    assert result.events == (SlotSet("x", 1), SlotSet("y", 2), interrupt)
 
 
 def test_a_rejected_action_is_not_proposed_again():
@@ -176,12 +179,15 @@ def test_ensemble_with_memoization_round_trips_and_predicts_the_same():
 
 
 def test_prediction_helpers():
-    scores = confidence_scores_for("utter_b", 0.7, DOMAIN)
-    prediction = PolicyPrediction(scores, "p", 2)
-    assert prediction.max_confidence == 0.7 and prediction.best_action(DOMAIN) == "utter_b"
-    assert PolicyPrediction.abstain(DOMAIN, "p", 2).best_action(DOMAIN) is None
+    policy = Fixed({})
+    prediction = policy.prediction(DOMAIN, confidence_scores_for("utter_b", 0.7, DOMAIN))
+    assert prediction.confidence == 0.7 and prediction.best_action == "utter_b" == prediction.action
+    assert (prediction.policy_name, prediction.priority) == ("fixed", 1)
+    assert prediction.confidence_of("utter_a") == 0.0 and prediction.confidence_of("utter_nope") is None
+    silent = policy.abstain(DOMAIN)
+    assert silent.best_action is None and silent.action == DOMAIN.action_names[0]  # the top of a flat ranking
     assert pick_best([]) is None
-    from core.errors import DataError
-
+    with pytest.raises(ValueError, match="2 probabilities for 1 actions"):
+        Prediction(("a",), (0.5, 0.5))
     with pytest.raises(DataError, match="utter_nope"):
         confidence_scores_for("utter_nope", 1.0, Domain())

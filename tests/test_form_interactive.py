@@ -20,8 +20,8 @@ from core.interactive.validation_question import (
     follow_answer,
     needs_validation_question,
 )
+from core.prediction import Prediction
 from core.runtime import Agent, EndpointConfig
-from core.runtime.agent import Prediction
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import training_trackers
@@ -99,8 +99,8 @@ def test_yes_lifts_an_interruption_and_the_prediction_follows_the_answer(agent):
     tracker.update(LoopInterrupted(True))
     assert apply_validation_answer(tracker, validate=True) == [LoopInterrupted(False)]
     assert not tracker.is_active_loop_interrupted
-    prediction = Prediction([("restaurant_form", 0.9)], "RulePolicy", events=[LoopInterrupted(True)])
-    assert follow_answer(prediction).events == []
+    prediction = Prediction(("restaurant_form",), (0.9,), "RulePolicy", events=(LoopInterrupted(True),))
+    assert follow_answer(prediction).events == ()
     agent.execute(tracker, "restaurant_form", follow_answer(prediction))
     assert tracker.get_slot("outdoor_seating") is True
 

@@ -36,7 +36,7 @@ def recall(policy: MemoizationPolicy, trackers: list[TrainingTracker], domain: D
             if isinstance(event, ActionExecuted) and index > 0:
                 prefix = DialogueStateTracker("t", domain.slot_defaults(), applied[:index])
                 total += 1
-                right += policy.predict(prefix, domain).best_action(domain) == event.name
+                right += policy.predict(prefix, domain).best_action == event.name
     return right, total
 
 
@@ -59,11 +59,11 @@ def test_prediction_is_one_hot_or_nothing():
     tracker = DialogueStateTracker("t", domain.slot_defaults())
     tracker.update_all([ActionExecuted("action_listen"), UserUttered("hi", intent={"name": "greet"})])
     prediction = policy.predict(tracker, domain)
-    assert prediction.best_action(domain) == "utter_greet"
+    assert prediction.best_action == "utter_greet"
     assert sorted(prediction.probabilities)[-2:] == [0.0, 1.0]
     assert prediction.priority == 3 and prediction.policy_name == "MemoizationPolicy"
     tracker.update(UserUttered("??", intent={"name": "bot_challenge"}))  # never in a story after listen
-    assert policy.predict(tracker, domain).max_confidence == 0.0
+    assert policy.predict(tracker, domain).confidence == 0.0
 
 
 STORIES = """## greet
@@ -124,11 +124,11 @@ def test_ambiguous_histories_are_dropped_and_update_teaches_immediately():
     policy = MemoizationPolicy(max_history=3)
     policy.train(trackers, domain)
     greeting = conversation(domain, "*greet")
-    assert policy.predict(greeting, domain).max_confidence == 0.0  # greet -> utter_greet / utter_hello
+    assert policy.predict(greeting, domain).confidence == 0.0  # greet -> utter_greet / utter_hello
     assert len(policy.ambiguous) == 1
     taught = training_trackers(read_stories_md("## taught\n* greet\n    - utter_hello\n", "t.md"), domain, 0)
     policy.update(taught, domain)
-    assert policy.predict(greeting, domain).best_action(domain) == "utter_hello"
+    assert policy.predict(greeting, domain).best_action == "utter_hello"
 
 
 def test_augmented_memoization_recalls_a_story_glued_after_another():
@@ -141,13 +141,13 @@ def test_augmented_memoization_recalls_a_story_glued_after_another():
     plain, augmented = MemoizationPolicy(max_history=5), AugmentedMemoizationPolicy(max_history=5)
     plain.train(trackers, domain)
     augmented.train(trackers, domain)
-    assert plain.predict(tracker, domain).max_confidence == 0.0
+    assert plain.predict(tracker, domain).confidence == 0.0
     prediction = augmented.predict(tracker, domain)
-    assert prediction.best_action(domain) == "utter_bye"
+    assert prediction.best_action == "utter_bye"
     assert prediction.diagnostics["forgotten_events"] > 0
     # a history it cannot shorten into anything known still gets no answer
     unknown = conversation(domain, "*thanks", "utter_bye", "*thanks")
-    assert augmented.predict(unknown, domain).max_confidence == 0.0
+    assert augmented.predict(unknown, domain).confidence == 0.0
 
 
 def test_augmented_trackers_and_rules_are_not_memorized():

@@ -86,13 +86,13 @@ def replay_rule(policy: RulePolicy, rule: TrainingTracker, domain: Domain) -> li
         if index in predictable:
             gold = event.name
             predicted = policy.predict(running, domain)
-            best = predicted.best_action(domain)
+            best = predicted.best_action
             loop = running.active_loop_name
             if loop and best == loop != gold:  # the form rejects what it does not handle
                 running.update(ActionExecutionRejected(loop))
                 predicted = policy.predict(running, domain)
-                best = predicted.best_action(domain)
-            assert predicted.max_confidence == 1.0, (rule.name, gold, predicted.diagnostics)
+                best = predicted.best_action
+            assert predicted.confidence == 1.0, (rule.name, gold, predicted.diagnostics)
             results.append((gold, best))
         running.update(event)
     return results
@@ -174,11 +174,11 @@ def test_conversation_start_rule_matches_only_at_the_start(rules_without_stories
     policy = RulePolicy()
     policy.train(training_trackers([rule], LOOP_DOMAIN, 0), LOOP_DOMAIN)
     at_start = tracker_of(LOOP_DOMAIN, act(ACTION_LISTEN), user("explain"))
-    assert policy.predict(at_start, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "utter_explain_some_slot"
+    assert policy.predict(at_start, LOOP_DOMAIN).best_action == "utter_explain_some_slot"
     later = tracker_of(
         LOOP_DOMAIN, act(ACTION_LISTEN), user("greet"), act("utter_greet"), act(ACTION_LISTEN), user("explain")
     )
-    assert policy.predict(later, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "action_default_fallback"
+    assert policy.predict(later, LOOP_DOMAIN).best_action == "action_default_fallback"
     anywhere = RulePolicy()
     anywhere.train(
         training_trackers(
@@ -186,7 +186,7 @@ def test_conversation_start_rule_matches_only_at_the_start(rules_without_stories
         ),
         LOOP_DOMAIN,
     )
-    assert anywhere.predict(later, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "utter_explain_some_slot"
+    assert anywhere.predict(later, LOOP_DOMAIN).best_action == "utter_explain_some_slot"
 
 
 def test_wait_for_user_input_false_leaves_the_next_action_open(rules_without_stories: dict) -> None:
@@ -198,7 +198,7 @@ def test_wait_for_user_input_false_leaves_the_next_action_open(rules_without_sto
         ),
         LOOP_DOMAIN,
     )
-    assert hand_over.predict(after_explain, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == "action_default_fallback"
+    assert hand_over.predict(after_explain, LOOP_DOMAIN).best_action == "action_default_fallback"
     waiting = RulePolicy()
     waiting.train(
         training_trackers(
@@ -206,7 +206,7 @@ def test_wait_for_user_input_false_leaves_the_next_action_open(rules_without_sto
         ),
         LOOP_DOMAIN,
     )
-    assert waiting.predict(after_explain, LOOP_DOMAIN).best_action(LOOP_DOMAIN) == ACTION_LISTEN
+    assert waiting.predict(after_explain, LOOP_DOMAIN).best_action == ACTION_LISTEN
 
 
 # -- loops ------------------------------------------------------------------------------------
@@ -236,25 +236,25 @@ def test_loop_prediction_after_user_input_then_listen(formbot) -> None:
     domain, policy = formbot
     tracker = tracker_of(domain, *in_form(user("inform", [{"entity": "cuisine", "value": "thai"}])))
     prediction = policy.predict(tracker, domain)
-    assert prediction.best_action(domain) == "restaurant_form" and prediction.max_confidence == 1.0
+    assert prediction.best_action == "restaurant_form" and prediction.confidence == 1.0
     assert prediction.is_no_user_prediction
     tracker.update(act("restaurant_form"))
-    assert policy.predict(tracker, domain).best_action(domain) == ACTION_LISTEN
+    assert policy.predict(tracker, domain).best_action == ACTION_LISTEN
 
 
 def test_rejected_loop_is_not_predicted_and_chitchat_rule_returns_to_the_form(formbot) -> None:
     domain, policy = formbot
     tracker = tracker_of(domain, *in_form(user("chitchat"), ActionExecutionRejected("restaurant_form")))
-    assert policy.predict(tracker, domain).best_action(domain) == "utter_chitchat"
+    assert policy.predict(tracker, domain).best_action == "utter_chitchat"
     tracker.update(act("utter_chitchat"))
     back = policy.predict(tracker, domain)
-    assert back.best_action(domain) == "restaurant_form"
+    assert back.best_action == "restaurant_form"
     assert "chitchat inside the form, then back to the form" in back.diagnostics["rule_names"]
     # an input no rule handles: the loop is not predicted, the fallback is all the rules offer
     stopped = tracker_of(domain, *in_form(user("stop"), ActionExecutionRejected("restaurant_form")))
     prediction = policy.predict(stopped, domain)
-    assert prediction.confidence_of("restaurant_form", domain) == 0.0
-    assert prediction.best_action(domain) == "action_default_fallback"
+    assert prediction.confidence_of("restaurant_form") == 0.0
+    assert prediction.best_action == "action_default_fallback"
 
 
 def test_general_listen_rule_hands_back_to_the_active_loop() -> None:
@@ -263,20 +263,20 @@ def test_general_listen_rule_hands_back_to_the_active_loop() -> None:
     policy = RulePolicy()
     policy.train(trackers, domain)
     tracker = tracker_of(domain, *in_form(user("chitchat"), ActionExecutionRejected("restaurant_form")))
-    assert policy.predict(tracker, domain).best_action(domain) == "utter_chitchat"
+    assert policy.predict(tracker, domain).best_action == "utter_chitchat"
     tracker.update(act("utter_chitchat"))
-    assert policy.predict(tracker, domain).best_action(domain) == "restaurant_form"
+    assert policy.predict(tracker, domain).best_action == "restaurant_form"
 
 
 def test_deactivated_loop_lets_the_submit_rule_apply(formbot) -> None:
     domain, policy = formbot
     tracker = tracker_of(domain, *in_form(user("inform"), act("restaurant_form"), ActiveLoop(None)))
-    assert policy.predict(tracker, domain).best_action(domain) == "utter_submit"
+    assert policy.predict(tracker, domain).best_action == "utter_submit"
     tracker.update(act("utter_submit"))
-    assert policy.predict(tracker, domain).best_action(domain) == "utter_slots_values"
+    assert policy.predict(tracker, domain).best_action == "utter_slots_values"
     # the same action with the loop still active is not the submit rule's situation
     active = tracker_of(domain, *in_form(user("inform"), act("restaurant_form")))
-    assert policy.predict(active, domain).best_action(domain) == ACTION_LISTEN
+    assert policy.predict(active, domain).best_action == ACTION_LISTEN
 
 
 def test_story_unhappy_path_marks_the_loop_interrupted(formbot) -> None:
@@ -308,7 +308,7 @@ def test_default_intents_overrule_loops_and_rules(formbot) -> None:
     ]:
         tracker = tracker_of(domain, *in_form(user(intent)))
         prediction = policy.predict(tracker, domain)
-        assert prediction.best_action(domain) == action and prediction.max_confidence == 1.0
+        assert prediction.best_action == action and prediction.confidence == 1.0
 
 
 def test_core_fallback_confidence_when_no_rule_applies() -> None:
@@ -317,13 +317,13 @@ def test_core_fallback_confidence_when_no_rule_applies() -> None:
     policy = RulePolicy(PolicyConfig(core_fallback_threshold=0.4))
     policy.train(trackers, domain)
     prediction = policy.predict(tracker, domain)
-    assert prediction.confidence_of("action_default_fallback", domain) == pytest.approx(0.4)
+    assert prediction.confidence_of("action_default_fallback") == pytest.approx(0.4)
     assert sorted(prediction.probabilities)[-2] == 0.0
     quiet = RulePolicy(PolicyConfig(enable_fallback_prediction=False))
     quiet.train(trackers, domain)
-    assert quiet.predict(tracker, domain).best_action(domain) is None
+    assert quiet.predict(tracker, domain).best_action is None
     goodbye = tracker_of(domain, act(ACTION_LISTEN), user("goodbye"))
-    assert policy.predict(goodbye, domain).best_action(domain) == "utter_goodbye"
+    assert policy.predict(goodbye, domain).best_action == "utter_goodbye"
 
 
 def test_state_is_plain_json_and_reloads(formbot) -> None:

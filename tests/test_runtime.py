@@ -7,7 +7,7 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from core.prediction import Prediction
 from core.runtime import Action, ActionRejected, Agent, EndpointConfig
 from core.runtime.remote import RemoteAction
 from tests.conftest import ROOT
@@ -58,14 +59,6 @@ session_config: {session_expiration_time: 60, carry_over_slots_to_new_session: t
 )
 
 
-@dataclass
-class FakePrediction:
-    ranking: list
-    policy_name: str = "FakePolicy"
-    events: list = field(default_factory=list)
-    hide_rule_turn: bool = False
-
-
 class ScriptedEnsemble:
     """Predicts `choose(tracker)` with 0.8; never proposes an action the tracker just rejected."""
 
@@ -77,9 +70,9 @@ class ScriptedEnsemble:
         rejected = last.name if isinstance(last, ActionExecutionRejected) else None
         best = tracker.followup_action if tracker.followup_action not in (None, "action_listen") else None
         best = best or self.choose(tracker, rejected)
-        rest = [a for a in domain.action_names if a != best]
-        share = 0.2 / len(rest)
-        return FakePrediction([(best, 0.8)] + [(a, share) for a in rest])
+        share = 0.2 / (len(domain.action_names) - 1)
+        probabilities = tuple(0.8 if a == best else share for a in domain.action_names)
+        return Prediction(tuple(domain.action_names), probabilities, "ScriptedPolicy")
 
 
 def after_user_listen(action: str):
@@ -236,7 +229,7 @@ def test_step_by_step_predict_execute_and_undo():
     assert prediction.action == "utter_greet" and len(prediction.ranking) == len(DOMAIN_3X.action_names)
     assert abs(sum(p for _, p in prediction.ranking) - 1.0) < 1e-6
     events = agent.execute(tracker, prediction.action, prediction)
-    assert events[0] == ActionExecuted("utter_greet") and events[0].policy == "FakePolicy"
+    assert events[0] == ActionExecuted("utter_greet") and events[0].policy == "ScriptedPolicy"
     assert events[0].confidence == pytest.approx(0.8)
     assert tracker.latest_bot_utterance.text == "Hello!"
     assert [e.type_name for e in agent.undo(tracker)] == ["undo"]

@@ -84,7 +84,7 @@ def mistakes(policy: TEDPolicy, domain: Domain, events_list: list[list[Event]]) 
             if loop and loop in (event.name, tracker.latest_action_name):
                 continue
             checked += 1
-            predicted = policy.predict(tracker, domain).best_action(domain)
+            predicted = policy.predict(tracker, domain).best_action
             if predicted != (event.name or event.action_text):
                 wrong.append(f"event {index}: expected {event.name}, predicted {predicted}")
     return wrong, checked
@@ -254,7 +254,7 @@ def test_rules_are_not_training_data():
     policy = TEDPolicy(TEDConfig(epochs=2))
     policy.train([t for t in trackers if t.is_rule], domain)
     tracker = DialogueStateTracker("t", domain.slot_defaults(), [act("action_listen"), user("greet")])
-    assert policy.predict(tracker, domain).max_confidence == 0.0  # nothing learned: it abstains
+    assert policy.predict(tracker, domain).confidence == 0.0  # nothing learned: it abstains
 
 
 # -- interactive learning ---------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_update_learns_a_new_intent_and_action_and_keeps_the_old_stories():
     assert wrong == []
     # the new action is ranked where it was taught only
     tracker = DialogueStateTracker("t", grown.slot_defaults(), [act("action_listen"), user("search_concerts")])
-    assert policy.predict(tracker, grown).confidence_of("utter_price", grown) < 0.1
+    assert policy.predict(tracker, grown).confidence_of("utter_price") < 0.1
 
 
 def test_a_correction_replaces_what_the_stories_said():
@@ -299,7 +299,7 @@ def test_a_correction_replaces_what_the_stories_said():
     wrong, _ = mistakes(policy, domain, [corrected])
     assert wrong == []
     tracker = DialogueStateTracker("t", domain.slot_defaults(), corrected[:2])
-    assert policy.predict(tracker, domain).confidence_of("utter_greet", domain) < 0.5
+    assert policy.predict(tracker, domain).confidence_of("utter_greet") < 0.5
 
 
 def trained_copy(name: str) -> TEDPolicy:
@@ -341,6 +341,6 @@ def test_an_untrained_policy_abstains_and_saves():
     domain, _ = bot("moodbot")
     policy = TEDPolicy()
     tracker = DialogueStateTracker("t", domain.slot_defaults(), [act("action_listen"), user("greet")])
-    assert policy.predict(tracker, domain).best_index is None
+    assert policy.predict(tracker, domain).best_action is None
     meta, tensors = policy.to_state()
-    assert TEDPolicy.from_state(meta, tensors).predict(tracker, domain).best_index is None
+    assert TEDPolicy.from_state(meta, tensors).predict(tracker, domain).best_action is None

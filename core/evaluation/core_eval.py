@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain import Domain
 from core.errors import DataError
@@ -28,12 +28,17 @@ from core.evaluation.metrics import classification_report
 from core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, Event, SlotSet, UserUttered
 from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Parse, intent_name
+from core.policies.ensemble import PolicyEnsemble
+from core.prediction import Prediction
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.loader import data_files, is_test_file, kinds_of
 from core.training_data.markup import to_markup
 from core.training_data.story_model import ActionStep, ActiveLoopStep, SlotStep, Step, Story, UserStep
 from core.training_data.trackers import TrainingTracker, training_trackers
 from core.yamlio import read_text
+
+if TYPE_CHECKING:  # loads torch; the model that holds one has loaded it already
+    from core.nlu.interpreter import Interpreter
 
 MEMORY_POLICIES = ("MemoizationPolicy", "AugmentedMemoizationPolicy", "RulePolicy")
 
@@ -170,8 +175,8 @@ def test_trackers(stories: list[Story], domain: Domain) -> list[tuple[TrainingTr
 @dataclass
 class _Replay:
     domain: Domain
-    ensemble: Any
-    interpreter: Any = None
+    ensemble: PolicyEnsemble
+    interpreter: Interpreter | None = None
 
     def story(self, tracker: TrainingTracker, source: str | None) -> StoryResult:
         result = StoryResult(tracker.name, source)
@@ -187,7 +192,7 @@ class _Replay:
                 self.other_step(event, result)
         return result
 
-    def predict(self, partial: DialogueStateTracker) -> Any:
+    def predict(self, partial: DialogueStateTracker) -> Prediction:
         try:
             return self.ensemble.predict(partial, self.domain)
         except (KeyError, IndexError, ValueError) as exc:
@@ -200,11 +205,11 @@ class _Replay:
     def action(self, partial: DialogueStateTracker, event: ActionExecuted, result: StoryResult) -> None:
         gold = event.name or event.action_text or ""
         prediction = self.predict(partial)
-        predicted = prediction.best_action
+        predicted = prediction.action
         if predicted != gold and predicted == partial.active_loop_name and predicted in self.domain.form_names:
             partial.update(ActionExecutionRejected(predicted))  # the form may have rejected the input
             prediction = self.predict(partial)
-            predicted = prediction.best_action
+            predicted = prediction.action
         result.actions.append(ActionPrediction(gold, predicted, prediction.policy_name, prediction.confidence))
         if predicted == gold:
             partial.update_all(
@@ -258,6 +263,7 @@ class _Replay:
             stated = parse_intent_message(text, self.domain.all_intent_names)
             if stated is not None:
                 return stated
+        assert self.interpreter is not None  # only asked for text when there is one
         return self.interpreter.parse(text)
 
     @staticmethod
@@ -280,7 +286,9 @@ def _show(entities: list[dict]) -> str:
     return "[" + ", ".join(f"{e.get('entity')}={e.get('value')!r}" for e in entities) + "]"
 
 
-def evaluate_stories(stories: list[Story], domain: Domain, ensemble: Any, interpreter: Any = None) -> StoryEvaluation:
+def evaluate_stories(
+    stories: list[Story], domain: Domain, ensemble: PolicyEnsemble | None, interpreter: Interpreter | None = None
+) -> StoryEvaluation:
     """Replay every test story; `interpreter` (the model's NLU) checks the intents of user text."""
     if ensemble is None:
         raise DataError(

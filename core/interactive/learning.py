@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.domain import Domain
 from core.errors import BotcoachError
@@ -26,13 +26,15 @@ from core.interactive.export import taught
 from core.interactive.questions import Question, QuestionKind
 from core.interactive.state import Conversation
 from core.nlu.parse import intent_name
+from core.policies.ensemble import PolicyEnsemble
 from core.runtime.agent import Agent
 from core.story_export import tracker_to_story
 from core.tracker import DialogueStateTracker
 from core.training_data.nlu_model import Example
 from core.training_data.trackers import TrainingTracker, training_trackers
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch-backed: loaded when a model is, not when the session module is
+    from core.nlu.interpreter import Interpreter
     from core.training import Project
 
 
@@ -49,8 +51,8 @@ class Lesson:
 class Learned:
     """The outcome of one update: the new models, what they now predict differently, and time."""
 
-    interpreter: Any
-    ensemble: Any
+    interpreter: Interpreter | None
+    ensemble: PolicyEnsemble | None
     changes: list[str]
     seconds: float
     lesson_key: str = ""  # which state of the conversations it learned (see `lesson_key`)
@@ -149,19 +151,19 @@ class OnlineLearning:
         seconds = time.perf_counter() - started
         return Learned(interpreter, ensemble, list(dict.fromkeys(changes)), seconds, lesson_key(conversations))
 
-    def _intent_changes(self, taught_now: Lesson, interpreter: Any) -> list[str]:
+    def _intent_changes(self, taught_now: Lesson, interpreter: Interpreter | None) -> list[str]:
         before = self.agent.interpreter
         if before is None or interpreter is None:
             return []
         changes = []
         for example in taught_now.examples:
-            old = (before.parse(example.text).get("intent") or {}).get("name")
-            new = (interpreter.parse(example.text).get("intent") or {}).get("name")
+            old = intent_name(before.parse(example.text))
+            new = intent_name(interpreter.parse(example.text))
             if old != new and new == example.intent:
                 changes.append(f"now understands '{example.text}' as {new}")
         return changes
 
-    def _action_changes(self, conversations: list[Conversation], ensemble: Any) -> list[str]:
+    def _action_changes(self, conversations: list[Conversation], ensemble: PolicyEnsemble | None) -> list[str]:
         """Taught steps the new policies predict and the current ones did not."""
         before, domain = self.agent.ensemble, self.agent.domain
         if before is None or ensemble is None:
@@ -176,8 +178,8 @@ class OnlineLearning:
                 if not isinstance(event, ActionExecuted) or not intent or not event.name:
                     continue
                 prefix = DialogueStateTracker(conversation.tracker.sender_id, domain.slot_defaults(), events[:i])
-                new = ensemble.predict(prefix, domain).best_action
-                if new == event.name and before.predict(prefix, domain).best_action != new:
+                new = ensemble.predict(prefix, domain).action
+                if new == event.name and before.predict(prefix, domain).action != new:
                     changes.append(f"now predicts {new} after {intent}")
         return changes
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from core.nlu.parse import Parse
-from core.runtime.agent import Prediction
+from core.prediction import Prediction
 
 
 class QuestionKind(Enum):

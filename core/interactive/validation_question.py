@@ -27,7 +27,7 @@ from core.events import (
     LoopInterrupted,
     UserUttered,
 )
-from core.runtime.agent import Prediction
+from core.prediction import Prediction
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.story_model import ActionStep, ActiveLoopStep, EventStep, OrStep, Story, UserStep
 
@@ -74,7 +74,7 @@ def apply_validation_answer(tracker: DialogueStateTracker, validate: bool) -> li
 def follow_answer(prediction: Prediction) -> Prediction:
     """The prediction without its own say on validation (a policy's `LoopInterrupted`), so that
     executing it does what the person answered with `apply_validation_answer`."""
-    kept = [e for e in prediction.events if not isinstance(e, (LoopInterrupted, FormValidation))]
+    kept = tuple(e for e in prediction.events if not isinstance(e, (LoopInterrupted, FormValidation)))
     return replace(prediction, events=kept) if len(kept) != len(prediction.events) else prediction
 
 

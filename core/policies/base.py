@@ -1,4 +1,4 @@
-"""The contract every dialogue policy follows, and what a prediction carries.
+"""The contract every dialogue policy follows.
 
 A policy trains on story trackers and, given a live tracker, returns one probability per domain
 action (aligned with `domain.action_names`). The ensemble compares policies by confidence and
@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.domain import Domain
 from core.errors import DataError
-from core.events import Event
+from core.prediction import Prediction
 from core.tracker import DialogueStateTracker
 
 if TYPE_CHECKING:
@@ -33,52 +32,6 @@ TED_POLICY_PRIORITY = 1
 _POLICY_CLASSES: dict[str, type[Policy]] = {}
 # Modules that define policies; loaded on demand so that rebuilding a saved model needs no imports.
 _POLICY_MODULES = ("core.policies.memoization", "core.policies.rules", "core.policies.ted")
-
-
-@dataclass
-class PolicyPrediction:
-    """One policy's opinion on the next action.
-
-    `events` are applied before the action runs whichever policy wins; `optional_events` only when
-    this prediction wins (e.g. a rule deciding that the form must not validate this input, as
-    `LoopInterrupted(True)`); `is_no_user_prediction` marks predictions made without a user message
-    in the state (rules for the conversation start); `hide_rule_turn` asks story-trained policies
-    to ignore this turn later; `diagnostics` holds anything a person may want to inspect (the
-    matched rule, the attention weights, the memorized key).
-    """
-
-    probabilities: list[float]
-    policy_name: str
-    priority: int
-    events: list[Event] = field(default_factory=list)
-    optional_events: list[Event] = field(default_factory=list)
-    is_no_user_prediction: bool = False
-    hide_rule_turn: bool = False
-    diagnostics: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def max_confidence(self) -> float:
-        return max(self.probabilities, default=0.0)
-
-    @property
-    def best_index(self) -> int | None:
-        """Index of the most probable action; None when the policy has no opinion (all zeros)."""
-        if not self.probabilities or self.max_confidence <= 0.0:
-            return None
-        return self.probabilities.index(self.max_confidence)
-
-    def best_action(self, domain: Domain) -> str | None:
-        index = self.best_index
-        return None if index is None else domain.action_names[index]
-
-    def confidence_of(self, action: str, domain: Domain) -> float:
-        names = domain.action_names
-        return self.probabilities[names.index(action)] if action in names else 0.0
-
-    @classmethod
-    def abstain(cls, domain: Domain, policy_name: str, priority: int, **details: Any) -> PolicyPrediction:
-        """A prediction that says nothing: all zeros, so the ensemble ignores it."""
-        return cls(default_scores(domain), policy_name, priority, **details)
 
 
 def default_scores(domain: Domain) -> list[float]:
@@ -122,7 +75,7 @@ class Policy(ABC):
         """Learn from all trackers (the policy picks the kinds it uses: stories, rules, augmented)."""
 
     @abstractmethod
-    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:
         """Probabilities over `domain.action_names` for the action after the tracker's history."""
 
     @abstractmethod
@@ -142,12 +95,13 @@ class Policy(ABC):
         """What this policy knows is rule-only (the rule policy overrides this); None: nothing."""
         return None
 
-    def prediction(self, probabilities: list[float], **details: Any) -> PolicyPrediction:
-        """A prediction stamped with this policy's name and priority."""
-        return PolicyPrediction(probabilities, self.name, self.priority, **details)
+    def prediction(self, domain: Domain, probabilities: list[float], **details: Any) -> Prediction:
+        """A prediction over `domain`'s actions stamped with this policy's name and priority."""
+        return Prediction(tuple(domain.action_names), tuple(probabilities), self.name, self.priority, **details)
 
-    def abstain(self, domain: Domain, **details: Any) -> PolicyPrediction:
-        return PolicyPrediction.abstain(domain, self.name, self.priority, **details)
+    def abstain(self, domain: Domain, **details: Any) -> Prediction:
+        """A prediction that says nothing: all zeros, so the ensemble ignores it."""
+        return self.prediction(domain, default_scores(domain), **details)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(priority={self.priority})"

@@ -13,33 +13,18 @@ with that threshold as its confidence; the rest of the ranking still shows what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from core.domain import Domain
 from core.events import ActionExecuted, ActionExecutionRejected, Event
-from core.policies.base import Policy, PolicyPrediction, policy_from_state, policy_to_state
+from core.policies.base import Policy, policy_from_state, policy_to_state
+from core.prediction import Prediction
 from core.tracker import DialogueStateTracker
 from core.training_data.trackers import TrainingTracker
 
 FOLLOWUP_POLICY = "FollowupAction"
 FALLBACK_POLICY = "CoreFallback"
-
-
-@dataclass
-class EnsemblePrediction:
-    """The ensemble's decision: a full ranking over the domain's actions, and who decided."""
-
-    probabilities: list[float]  # aligned with domain.action_names, summing to 1 (or all 0)
-    ranking: list[tuple[str, float]]  # best first
-    best_action: str
-    confidence: float
-    policy_name: str
-    all_predictions: dict[str, PolicyPrediction] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    is_no_user_prediction: bool = False
-    hide_rule_turn: bool = False
-    diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
 class PolicyEnsemble:
@@ -87,36 +72,38 @@ class PolicyEnsemble:
 
     # -- predicting -----------------------------------------------------------------------------
 
-    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> EnsemblePrediction:
-        names = domain.action_names
+    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:
+        """The winner's opinion over every action (normalised), named after the policy that won,
+        with every policy's own prediction in `policy_predictions`."""
+        names = tuple(domain.action_names)
         followup = tracker.followup_action
         if followup and followup in names:
-            probabilities = [1.0 if name == followup else 0.0 for name in names]
-            return self._result(PolicyPrediction(probabilities, FOLLOWUP_POLICY, 0), {}, [], domain)
+            probabilities = tuple(1.0 if name == followup else 0.0 for name in names)
+            return self._result(Prediction(names, probabilities, FOLLOWUP_POLICY), {}, ())
         rejected = _rejected_action(tracker)
-        predictions: dict[str, PolicyPrediction] = {}
+        predictions: dict[str, Prediction] = {}
         for policy in self.policies:
             prediction = policy.predict(tracker, domain)
             if rejected in names:
                 scores = list(prediction.probabilities)
                 scores[names.index(rejected)] = 0.0
-                prediction = replace(prediction, probabilities=scores)
+                prediction = replace(prediction, probabilities=tuple(scores))
             predictions[policy.name] = prediction
         winner = pick_best(list(predictions.values()))
-        events = [event for p in predictions.values() for event in p.events]
+        events = tuple(event for p in predictions.values() for event in p.events)
         if winner is None:
-            winner = PolicyPrediction([0.0] * len(names), FALLBACK_POLICY, 0)
+            winner = Prediction(names, (0.0,) * len(names), FALLBACK_POLICY)
         else:
             events += winner.optional_events
-        if self.enable_fallback_prediction and winner.max_confidence < self.core_fallback_threshold:
-            return self._fallback(winner, predictions, events, domain)
-        return self._result(winner, predictions, events, domain)
+        if self.enable_fallback_prediction and winner.confidence < self.core_fallback_threshold:
+            return self._fallback(winner, predictions, events)
+        return self._result(winner, predictions, events)
 
     def _fallback(
-        self, winner: PolicyPrediction, predictions: dict[str, PolicyPrediction], events: list[Event], domain: Domain
-    ) -> EnsemblePrediction:
+        self, winner: Prediction, predictions: dict[str, Prediction], events: tuple[Event, ...]
+    ) -> Prediction:
         """The fallback action at the threshold; the winner's opinion shares the rest."""
-        names = domain.action_names
+        names = winner.actions
         if self.core_fallback_action not in names:
             raise ValueError(f"the fallback action '{self.core_fallback_action}' is not in the domain")
         fallback_index = names.index(self.core_fallback_action)
@@ -125,37 +112,30 @@ class PolicyEnsemble:
         scores = [threshold if i == fallback_index else p * (1.0 - threshold) for i, p in enumerate(others)]
         if not any(others):
             scores = [threshold if i == fallback_index else 0.0 for i in range(len(names))]
-        fallback = PolicyPrediction(
-            scores,
+        fallback = Prediction(
+            names,
+            tuple(scores),
             FALLBACK_POLICY,
             winner.priority,
-            diagnostics={"below_threshold": winner.policy_name, "confidence": winner.max_confidence},
+            diagnostics={"below_threshold": winner.policy_name, "confidence": winner.confidence},
         )
-        return self._result(fallback, predictions, events, domain, normalise=False)
+        return self._result(fallback, predictions, events, normalise=False)
 
     @staticmethod
     def _result(
-        winner: PolicyPrediction,
-        predictions: dict[str, PolicyPrediction],
-        events: list[Event],
-        domain: Domain,
-        normalise: bool = True,
-    ) -> EnsemblePrediction:
-        names = domain.action_names
-        probabilities = _normalised(winner.probabilities) if normalise else list(winner.probabilities)
-        ranking = sorted(zip(names, probabilities), key=lambda item: -item[1])
-        best_action, confidence = ranking[0]
-        return EnsemblePrediction(
-            probabilities,
-            ranking,
-            best_action,
-            confidence,
-            winner.policy_name,
-            predictions,
-            events,
-            winner.is_no_user_prediction,
-            winner.hide_rule_turn,
-            dict(winner.diagnostics),
+        winner: Prediction, predictions: dict[str, Prediction], events: tuple[Event, ...], normalise: bool = True
+    ) -> Prediction:
+        """The winner as the ensemble's answer: its (normalised) probabilities, everyone's events."""
+        probabilities = winner.probabilities
+        if normalise:
+            probabilities = tuple(_normalised(list(probabilities)))
+        return replace(
+            winner,
+            probabilities=probabilities,
+            events=events,
+            optional_events=(),
+            diagnostics=dict(winner.diagnostics),
+            policy_predictions=predictions,
         )
 
     # -- saving ---------------------------------------------------------------------------------
@@ -189,15 +169,15 @@ class PolicyEnsemble:
         return ensemble
 
 
-def pick_best(predictions: list[PolicyPrediction]) -> PolicyPrediction | None:
+def pick_best(predictions: list[Prediction]) -> Prediction | None:
     """Highest (confidence, priority) wins, the earlier policy on a full tie; no-user predictions
     compete only among themselves when there is one."""
     no_user = any(p.is_no_user_prediction for p in predictions)
-    best: PolicyPrediction | None = None
+    best: Prediction | None = None
     for prediction in predictions:
         if prediction.is_no_user_prediction != no_user:
             continue
-        if best is None or (prediction.max_confidence, prediction.priority) > (best.max_confidence, best.priority):
+        if best is None or (prediction.confidence, prediction.priority) > (best.confidence, best.priority):
             best = prediction
     return best
 

@@ -21,10 +21,10 @@ from core.policies.base import (
     AUGMENTED_MEMOIZATION_POLICY_PRIORITY,
     MEMOIZATION_POLICY_PRIORITY,
     Policy,
-    PolicyPrediction,
     confidence_scores_for,
 )
 from core.policies.states import State, state_key, tracker_states, training_examples
+from core.prediction import Prediction
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.trackers import TrainingTracker
 
@@ -84,11 +84,11 @@ class MemoizationPolicy(Policy):
         key = self.key(self.states(tracker, domain))
         return self.lookup.get(key), {"key": key}
 
-    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:
         action, diagnostics = self.recall(tracker, domain)
         if action is None or action not in domain.action_names:
             return self.abstain(domain, diagnostics=diagnostics)
-        return self.prediction(confidence_scores_for(action, 1.0, domain), diagnostics=diagnostics)
+        return self.prediction(domain, confidence_scores_for(action, 1.0, domain), diagnostics=diagnostics)
 
     # -- saving ---------------------------------------------------------------------------------
 

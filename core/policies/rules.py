@@ -27,7 +27,7 @@ from core.events import (
     Event,
     LoopInterrupted,
 )
-from core.policies.base import RULE_POLICY_PRIORITY, Policy, PolicyPrediction, confidence_scores_for, default_scores
+from core.policies.base import RULE_POLICY_PRIORITY, Policy, confidence_scores_for, default_scores
 from core.policies.states import (
     ACTIVE_LOOP,
     RULE_ONLY_LOOPS,
@@ -38,6 +38,7 @@ from core.policies.states import (
     states_for_prediction,
     training_examples,
 )
+from core.prediction import Prediction
 from core.tracker import ACTION_LISTEN, SHOULD_NOT_BE_SET, DialogueStateTracker
 
 if TYPE_CHECKING:
@@ -186,16 +187,19 @@ class RulePolicy(Policy):
 
     # -- prediction ---------------------------------------------------------------------------
 
-    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:
         decision = self.decide(tracker, domain)
         # applied whichever policy wins (as Rasa's `events`): the loop must not validate this input
-        events: list[Event] = [LoopInterrupted(True)] if decision.returning_from_unhappy_path else []
+        events: tuple[Event, ...] = (LoopInterrupted(True),) if decision.returning_from_unhappy_path else ()
         if decision.action is None:
             scores = default_scores(domain)
             if self.enable_fallback_prediction:
                 scores = confidence_scores_for(self.fallback_action, self.fallback_threshold, domain)
-            return self.prediction(scores, events=events, diagnostics={"rule": None, "matched": decision.matched})
+            return self.prediction(
+                domain, scores, events=events, diagnostics={"rule": None, "matched": decision.matched}
+            )
         return self.prediction(
+            domain,
             confidence_scores_for(decision.action, 1.0, domain),
             events=events,
             is_no_user_prediction=decision.is_no_user_prediction,

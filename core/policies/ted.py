@@ -28,7 +28,7 @@ import torch
 from core.config import PolicyConfig
 from core.domain import Domain
 from core.optim import AdamW
-from core.policies.base import TED_POLICY_PRIORITY, Policy, PolicyPrediction
+from core.policies.base import TED_POLICY_PRIORITY, Policy
 from core.policies.featurizer import StateFeaturizer
 from core.policies.states import (
     ACTIVE_LOOP,
@@ -40,6 +40,7 @@ from core.policies.states import (
     training_examples,
 )
 from core.policies.ted_model import DialogueTransformer, TEDModelConfig
+from core.prediction import Prediction
 from core.torch_threads import torch_threads
 from core.tracker import DialogueStateTracker
 from core.training_data.trackers import TrainingTracker
@@ -348,11 +349,11 @@ class TEDPolicy(Policy):
             scores = torch.where(columns >= 0, logits[0][columns.clamp(min=0)], float("-inf"))
             return torch.softmax(scores, 0).tolist()
 
-    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+    def predict(self, tracker: DialogueStateTracker, domain: Domain) -> Prediction:
         if self.model is None or not self.examples.pairs:
             return self.abstain(domain)
         states = states_for_prediction(tracker, domain, ignore_rule_only_turns=True, rule_only_data=self.rule_only_data)
-        return self.prediction(self.probabilities(states, domain))
+        return self.prediction(domain, self.probabilities(states, domain))
 
     # -- saving ---------------------------------------------------------------------------------
     def to_state(self) -> tuple[dict[str, Any], dict[str, Any]]:

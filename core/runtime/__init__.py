@@ -2,7 +2,7 @@
 (built-in, responses, remote custom actions), and the registry the composition root extends."""
 
 from core.runtime.actions import Action, ActionContext, ActionRegistry, ActionRejected
-from core.runtime.agent import Agent, Prediction, Turn, user_uttered
+from core.runtime.agent import Agent, Turn, user_uttered
 from core.runtime.endpoints import EndpointConfig, Endpoints, load_endpoints, read_endpoints
 from core.runtime.responses import ResponseGenerator, bot_uttered
 
@@ -14,7 +14,6 @@ __all__ = [
     "Agent",
     "EndpointConfig",
     "Endpoints",
-    "Prediction",
     "ResponseGenerator",
     "Turn",
     "bot_uttered",

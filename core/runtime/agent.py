@@ -38,13 +38,16 @@ from core.events import (
 )
 from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Parse
+from core.policies.ensemble import PolicyEnsemble
+from core.prediction import Prediction
 from core.runtime.actions import ActionContext, ActionRegistry, ActionRejected
 from core.runtime.endpoints import EndpointConfig, load_endpoints
 from core.runtime.responses import ResponseGenerator
 from core.tracker import ACTION_LISTEN, ACTION_SESSION_START, DialogueStateTracker
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both load torch, which importing the agent (the CLI, the shell) must not
     from core.model import TrainedModel
+    from core.nlu.interpreter import Interpreter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,27 +56,6 @@ ACTION_EXTRACT_SLOTS = "action_extract_slots"
 RESTART_INTENT = "restart"
 DEFAULT_MAX_PREDICTIONS = 10
 _STOPPING_ACTIONS = (ACTION_LISTEN, ACTION_SESSION_START)
-
-
-@dataclass
-class Prediction:
-    """What the policies want next: every action with its probability, best first."""
-
-    ranking: list[tuple[str, float]]
-    policy_name: str | None = None
-    events: list[Event] = field(default_factory=list)  # policy events, applied if this action runs
-    hide_rule_turn: bool = False
-
-    @property
-    def action(self) -> str:
-        return self.ranking[0][0]
-
-    @property
-    def confidence(self) -> float:
-        return self.ranking[0][1]
-
-    def confidence_of(self, action: str) -> float | None:
-        return next((p for name, p in self.ranking if name == action), None)
 
 
 @dataclass
@@ -91,8 +73,8 @@ class Agent:
     def __init__(
         self,
         domain: Domain,
-        interpreter: Any = None,
-        ensemble: Any = None,
+        interpreter: Interpreter | None = None,
+        ensemble: PolicyEnsemble | None = None,
         *,
         action_endpoint: EndpointConfig | None = None,
         max_predictions: int = DEFAULT_MAX_PREDICTIONS,
@@ -181,13 +163,7 @@ class Agent:
                 "this model has no dialogue part, so it cannot choose actions",
                 hint="train it with stories or rules and a domain (`botcoach train`)",
             )
-        result = self.ensemble.predict(tracker, self.domain)
-        return Prediction(
-            ranking=[(name, float(p)) for name, p in result.ranking],
-            policy_name=result.policy_name,
-            events=list(getattr(result, "events", []) or []),
-            hide_rule_turn=bool(getattr(result, "hide_rule_turn", False)),
-        )
+        return self.ensemble.predict(tracker, self.domain)
 
     async def execute_async(
         self, tracker: DialogueStateTracker, action_name: str, prediction: Prediction | None = None
