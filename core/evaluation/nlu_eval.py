@@ -37,6 +37,7 @@ from core.evaluation.metrics import (
     weighted_scores,
 )
 from core.evaluation.reports import write_confusion, write_json
+from core.nlu.parse import Parse
 from core.training_data.loader import load_training_data
 from core.training_data.nlu_model import Example, NLUData
 
@@ -53,7 +54,7 @@ TEMPLATE_EXTRACTORS = {
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> dict[str, Any]: ...
+    def parse(self, text: str) -> Parse: ...
 
 
 @dataclass
@@ -143,17 +144,19 @@ def predict(parser: Parser, examples: list[Example]) -> tuple[list[IntentResult]
         if not example.text.strip():
             continue
         parse = parser.parse(example.text)
-        intent = parse.get("intent") or {}
+        intent = parse.get("intent")
         if example.intent:
             intents.append(
                 IntentResult(
                     example.text,
                     base_intent(example.intent) or "",
-                    intent.get("name"),
-                    float(intent.get("confidence") or 0.0),
+                    intent["name"] if intent else None,
+                    float(intent["confidence"]) if intent else 0.0,
                 )
             )
-        entities.append(EntityResult(example.text, list(example.entities), list(parse.get("entities") or [])))
+        entities.append(
+            EntityResult(example.text, list(example.entities), [dict(e) for e in parse.get("entities", [])])
+        )
     return intents, entities
 
 

@@ -35,6 +35,7 @@ from core.nlu.featurizer import (
 from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, stack
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE, NearestExamples
+from core.nlu.parse import Entity, IntentGuess, Parse
 from core.nlu.sentence_features import SentenceMatrix, SentenceVocabulary
 from core.nlu.sentence_network import NetworkConfig, SentenceNetwork
 from core.nlu.sentence_network import fit as fit_network
@@ -223,20 +224,22 @@ class Interpreter:
     # ---- parsing ----
 
     @torch.inference_mode()
-    def parse(self, text: str) -> dict:
+    def parse(self, text: str) -> Parse:
         with torch_threads():
             encoded = self.featurizer.encode(text)
             intent_probs, tag_scores = self._predict(encoded)
             probs = intent_probs[0].tolist()
             full_ranking = sorted(
-                ({"name": n, "confidence": p} for n, p in zip(self.intents, probs)),
+                (IntentGuess(name=n, confidence=p) for n, p in zip(self.intents, probs)),
                 key=lambda r: -r["confidence"],
             )
-            parse: dict[str, Any] = {"text": text}
             ranking = _base_ranking(full_ranking)
-            parse["intent"] = dict(ranking[0]) if ranking else {"name": None, "confidence": 0.0}
-            parse["intent_ranking"] = ranking
-            parse["entities"] = self._entities(text, encoded, tag_scores) if tag_scores is not None else []
+            parse = Parse(
+                text=text,
+                intent=ranking[0].copy() if ranking else IntentGuess(name=None, confidence=0.0),
+                intent_ranking=ranking,
+                entities=self._entities(text, encoded, tag_scores) if tag_scores is not None else [],
+            )
         selector = _response_selector(full_ranking)
         if selector:
             parse["response_selector"] = selector
@@ -280,7 +283,7 @@ class Interpreter:
             )
         return self._nearest
 
-    def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[dict]:
+    def _entities(self, text: str, encoded: Encoded, tag_scores: torch.Tensor) -> list[Entity]:
         if not self.config.extract_entities or not self.labels or self.model is None:
             return []
         path = self.model.viterbi(tag_scores)[0]
@@ -297,7 +300,7 @@ class Interpreter:
             value = text[start:end]
             if self.config.use_synonyms:
                 value = self.synonyms.get(value.lower(), value)
-            entity: dict[str, Any] = {"start": start, "end": end, "value": value, "entity": name}
+            entity = Entity(start=start, end=end, value=value, entity=name)
             if role is not None:
                 entity["role"] = role
             if group is not None:
@@ -307,7 +310,7 @@ class Interpreter:
             entities.append(entity)
         return entities
 
-    def falls_back(self, ranking: list[dict]) -> bool:
+    def falls_back(self, ranking: list[IntentGuess]) -> bool:
         """Rasa's FallbackClassifier: is the top intent of `ranking` too low or too close to the
         second? Never without a threshold (no FallbackClassifier configured)."""
         threshold = self.config.fallback_threshold
@@ -317,12 +320,13 @@ class Interpreter:
         second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
         return top < threshold or top - second < self.config.ambiguity_threshold
 
-    def _apply_fallback(self, parse: dict) -> None:
+    def _apply_fallback(self, parse: Parse) -> None:
         """A low or ambiguous top intent becomes `nlu_fallback`, the ranking kept below it."""
-        if self.falls_back(parse["intent_ranking"]):
-            fallback = {"name": FALLBACK_INTENT, "confidence": self.config.fallback_threshold}
-            parse["intent"] = dict(fallback)
-            parse["intent_ranking"].insert(0, fallback)
+        ranking = parse["intent_ranking"]
+        if self.falls_back(ranking):
+            fallback = IntentGuess(name=FALLBACK_INTENT, confidence=self.config.fallback_threshold)
+            parse["intent"] = fallback.copy()
+            ranking.insert(0, fallback)
 
     # ---- incremental learning ----
 
@@ -538,20 +542,21 @@ def _synonyms_in(examples: list[dict]) -> dict[str, str]:
     return found
 
 
-def _base_ranking(full_ranking: list[dict]) -> list[dict]:
+def _base_ranking(full_ranking: list[IntentGuess]) -> list[IntentGuess]:
     totals: dict[str, float] = {}
     for entry in full_ranking:
-        base = entry["name"].split("/", 1)[0]
+        base = (entry["name"] or "").split("/", 1)[0]
         totals[base] = totals.get(base, 0.0) + entry["confidence"]
-    return [{"name": n, "confidence": p} for n, p in sorted(totals.items(), key=lambda kv: -kv[1])]
+    return [IntentGuess(name=n, confidence=p) for n, p in sorted(totals.items(), key=lambda kv: -kv[1])]
 
 
-def _response_selector(full_ranking: list[dict]) -> dict:
+def _response_selector(full_ranking: list[IntentGuess]) -> dict[str, Any]:
     """Rasa's `response_selector` entry, one selector per retrieval intent."""
-    by_base: dict[str, list[dict]] = {}
+    by_base: dict[str, list[IntentGuess]] = {}
     for entry in full_ranking:
-        if "/" in entry["name"]:
-            by_base.setdefault(entry["name"].split("/", 1)[0], []).append(entry)
+        name = entry["name"] or ""
+        if "/" in name:
+            by_base.setdefault(name.split("/", 1)[0], []).append(entry)
     if not by_base:
         return {}
     selector: dict[str, Any] = {"all_retrieval_intents": sorted(by_base)}
