@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from core.domain import read_domain
 from core.errors import ActionServerError, DataError
 from core.events import ActionExecuted, ActionExecutionRejected, BotUttered, SlotSet
+from core.prediction import Prediction
 from core.runtime import Agent, EndpointConfig, read_endpoints
 
 COMPAT_REQUEST = (
@@ -163,7 +164,7 @@ async def test_a_whole_turn_reports_the_failure_and_goes_on(server):
     class Ensemble:
         def predict(self, tracker, domain):
             action = "action_boom" if tracker.latest_action_name == "action_listen" else "action_listen"
-            return type("P", (), {"ranking": [(action, 1.0)], "policy_name": "x", "events": []})()
+            return Prediction((action,), (1.0,), "x")
 
     agent = Agent(DOMAIN, ensemble=Ensemble(), action_endpoint=EndpointConfig(server))
     turn = await agent.handle_message_async("t", "/greet")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.domain import read_domain
+from core.prediction import Prediction
 from core.runtime import Agent
 from tests.conftest import ROOT
 from tui.commands import shell
@@ -71,7 +72,7 @@ class _Ensemble:
     def predict(self, tracker, domain):
         answer = {"greet": "utter_choose", "affirm": "utter_yes"}.get(tracker.latest_message.intent_name, "utter_yes")
         action = answer if tracker.latest_action_name == "action_listen" else "action_listen"
-        return type("P", (), {"ranking": [(action, 1.0)], "policy_name": "fake", "events": []})()
+        return Prediction((action,), (1.0,), "fake")
 
 
 BUTTON_DOMAIN = read_domain(
