@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from core.domain import Domain
 from core.errors import ActionServerError
-from core.runtime.actions import Action, ActionRegistry
+from core.runtime.actions import Action
 from core.runtime.agent import ACTION_EXTRACT_SLOTS, Agent
 from core.runtime.endpoints import EndpointConfig
+from core.runtime.registry import ActionRegistry
 from forms.extraction import FormAwareExtractSlots
 from forms.legacy import LegacyFormAction
 from forms.loop import FormLoopAction, validation_action_name

@@ -1,10 +1,10 @@
-"""What an action is to the runtime, Rasa's built-in actions, response actions, and the registry
-that maps an action name to the thing that runs it.
+"""What an action is to the runtime, Rasa's simple built-in actions and the response actions.
 
 An action reads the tracker (never changes it) and returns the events it caused; the agent logs
-`ActionExecuted` and appends them. Core registers its defaults and response actions; the
-composition root (the CLI, the app) adds what lives above core, such as the form loop and slot
-validation, with `register` or `add_resolver`: core never imports forms.
+`ActionExecuted` and appends them. An action that runs another one (slot extraction runs the
+validation action, the form loop its validation) finds it through `context.registry`; the
+registry itself (core/runtime/registry.py) imports every kind of action, so this module, which
+they all build on, imports none of them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core.domain import REQUESTED_SLOT, Domain
 from core.domain.model import RESPONSE_ID_DELIMITER
-from core.errors import ActionServerError, BotcoachError
+from core.errors import BotcoachError
 from core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -28,7 +28,6 @@ from core.events import (
     SlotSet,
     UserUtteranceReverted,
 )
-from core.runtime.endpoints import EndpointConfig
 from core.runtime.responses import ResponseGenerator, bot_uttered
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 
@@ -47,13 +46,19 @@ class ActionRejected(Exception):
         super().__init__(self.message)
 
 
+class ActionResolver(Protocol):
+    """What an action needs of the registry: another action, by name."""
+
+    def resolve(self, name: str) -> Action: ...
+
+
 @dataclass
 class ActionContext:
     """What an action may use besides the tracker."""
 
     domain: Domain
     responses: ResponseGenerator
-    registry: ActionRegistry
+    registry: ActionResolver
     channel: str | None = None  # output channel, for channel-specific responses
     metadata: dict[str, Any] = field(default_factory=dict)  # of the message being handled
     report: Callable[[BotcoachError], None] = lambda problem: logger.warning("%s", problem)
@@ -74,10 +79,6 @@ class Action(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
-
-
-ActionFactory = Callable[[str], Action]
-Resolver = Callable[[str, Domain], "Action | None"]
 
 
 # -- built-in actions -------------------------------------------------------------------------
@@ -187,83 +188,3 @@ def full_retrieval_intent(tracker: DialogueStateTracker, retrieval_intent: str) 
 
 def _with_metadata(message: BotUttered, **metadata: Any) -> BotUttered:
     return BotUttered(text=message.text, data=message.data, metadata={**message.metadata, **metadata})
-
-
-def builtin_factories() -> dict[str, ActionFactory]:
-    """Every Rasa default action, by name."""
-    from core.runtime.fallback import (
-        AskAffirmationAction,
-        AskRephraseAction,
-        RevertFallbackEventsAction,
-        TwoStageFallbackAction,
-    )
-    from core.runtime.slot_filling import ExtractSlotsAction
-
-    factories: dict[str, ActionFactory] = {
-        "action_listen": ListenAction,
-        "action_restart": RestartAction,
-        "action_session_start": SessionStartAction,
-        "action_default_fallback": DefaultFallbackAction,
-        "action_deactivate_loop": DeactivateLoopAction,
-        "action_revert_fallback_events": RevertFallbackEventsAction,
-        "action_default_ask_affirmation": AskAffirmationAction,
-        "action_default_ask_rephrase": AskRephraseAction,
-        "action_two_stage_fallback": TwoStageFallbackAction,
-        "action_unlikely_intent": NoOpAction,
-        "action_back": BackAction,
-        "action_extract_slots": ExtractSlotsAction,
-    }
-    return factories
-
-
-# -- the registry -------------------------------------------------------------------------------
-
-
-class ActionRegistry:
-    """Maps action names to actions, in this order: what the composition root registered, its
-    resolvers, core's defaults (unless the domain lists a custom action of that name, which then
-    runs on the action server, as in Rasa), retrieval, end-to-end and response actions, and
-    finally a remote action on the action server."""
-
-    def __init__(self, domain: Domain, action_endpoint: EndpointConfig | None = None):
-        self.domain = domain
-        self.action_endpoint = action_endpoint
-        self._defaults = builtin_factories()
-        self._registered: dict[str, ActionFactory] = {}
-        self._resolvers: list[Resolver] = []
-
-    def register(self, name: str, factory: ActionFactory) -> None:
-        """Run `name` with `factory(name)`; this wins over core's own action of that name."""
-        self._registered[name] = factory
-
-    def add_resolver(self, resolver: Resolver) -> None:
-        """Ask `resolver(name, domain)` for names nobody registered (e.g. every form's loop)."""
-        self._resolvers.append(resolver)
-
-    def resolve(self, name: str) -> Action:
-        if name in self._registered:
-            return self._registered[name](name)
-        for resolver in self._resolvers:
-            action = resolver(name, self.domain)
-            if action is not None:
-                return action
-        if name in self._defaults and name not in self.domain.actions:
-            return self._defaults[name](name)
-        if name.startswith("utter_") and self.domain.is_retrieval_intent(name[len("utter_") :]):
-            return RetrievalResponseAction(name)
-        if name in self.domain.action_texts:
-            return EndToEndResponseAction(name)
-        if name.startswith("utter_") and name not in self.domain.custom_actions:
-            return ResponseAction(name)
-        return self.remote(name)
-
-    def remote(self, name: str) -> Action:
-        from core.runtime.remote import RemoteAction
-
-        if self.action_endpoint is None:
-            raise ActionServerError(
-                f"'{name}' is a custom action, and no action server is configured to run it",
-                hint='add to endpoints.yml:\naction_endpoint:\n  url: "http://localhost:5055/webhook"\n'
-                "and start the server with `botcoach run actions`",
-            )
-        return RemoteAction(name, self.action_endpoint)

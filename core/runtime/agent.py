@@ -40,8 +40,9 @@ from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Parse
 from core.policies.ensemble import PolicyEnsemble
 from core.prediction import Prediction
-from core.runtime.actions import ActionContext, ActionRegistry, ActionRejected
+from core.runtime.actions import ActionContext, ActionRejected
 from core.runtime.endpoints import EndpointConfig, load_endpoints
+from core.runtime.registry import ActionRegistry
 from core.runtime.responses import ResponseGenerator
 from core.tracker import ACTION_LISTEN, ACTION_SESSION_START, DialogueStateTracker
 
