@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.domain import load_domain, write_domain, write_domain_1x
 from core.errors import DataError, Location
 from core.fileio import atomic_write_text
+from core.training_data import nlu_json, nlu_md, nlu_yaml, stories_md, stories_yaml
 from core.training_data.loader import data_files, kinds_of
 from core.yamlio import read_text
 
@@ -47,14 +49,10 @@ def _target(source: Path, data: Path, out: Path, fmt: str) -> Path:
 def _convert_file(kind: str, path: Path, fmt: str) -> str:
     text = read_text(path)
     if kind == "nlu":
-        from core.training_data import nlu_json, nlu_md, nlu_yaml
-
         readers = {".md": nlu_md.read_nlu_md, ".json": nlu_json.read_nlu_json}
         nlu = readers.get(path.suffix.lower(), nlu_yaml.read_nlu_yaml)(text, path)
         writers = {"md": nlu_md.write_nlu_md, "yaml": nlu_yaml.write_nlu_yaml, "json": nlu_json.write_nlu_json}
         return writers[fmt](nlu)
-    from core.training_data import stories_md, stories_yaml
-
     reader = stories_md.read_stories_md if path.suffix.lower() == ".md" else stories_yaml.read_stories_yaml
     stories = reader(text, path)
     if fmt == "md":
@@ -70,8 +68,6 @@ def _convert_file(kind: str, path: Path, fmt: str) -> str:
 
 
 def _convert_domain(data: Path, fmt: str, out: Path) -> list[Path]:
-    from core.domain import load_domain, write_domain, write_domain_1x
-
     domain = load_domain(data)
     text = write_domain_1x(domain) if fmt == "md" else write_domain(domain)
     target = out / "domain.yml" if out.is_dir() or not out.suffix else out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.config import BotcoachConfig, NLUConfig, PolicyConfig
 from core.domain import Domain, read_domain, write_domain
@@ -24,11 +24,9 @@ from core.model_archive import (
     resolve_model_path,
     write_archive,
 )
+from core.nlu.interpreter import Interpreter
+from core.policies.ensemble import PolicyEnsemble
 from core.yamlio import dump_yaml
-
-if TYPE_CHECKING:
-    from core.nlu.interpreter import Interpreter
-    from core.policies.ensemble import PolicyEnsemble
 
 NLU_COMPONENT = "nlu"
 CORE_COMPONENT = "core"
@@ -143,14 +141,10 @@ def model_from_contents(contents: ArchiveContents, archive: Path | None = None) 
 
 
 def interpreter_from_component(component: ComponentState) -> Interpreter:
-    from core.nlu.interpreter import Interpreter
-
     return Interpreter.from_state(component.meta, component.tensors)
 
 
 def ensemble_from_component(component: ComponentState) -> PolicyEnsemble:
-    from core.policies.ensemble import PolicyEnsemble
-
     return PolicyEnsemble.from_state(component.meta, component.tensors)
 
 

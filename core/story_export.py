@@ -34,6 +34,8 @@ from core.events import (
     UserUttered,
 )
 from core.tracker import ACTION_LISTEN, ACTION_SESSION_START, DialogueStateTracker
+from core.training_data.stories_md import write_stories_md
+from core.training_data.stories_yaml import write_stories_yaml
 from core.training_data.story_model import (
     ActionStep,
     ActiveLoopStep,
@@ -69,9 +71,6 @@ def export_stories(
 ) -> str:
     """Stories text: 1.x Markdown (`md`, with `form:` prefixes) or 3.x YAML (`yaml`). Trackers
     given as a mapping are named by its keys, otherwise by their sender id."""
-    from core.training_data.stories_md import write_stories_md
-    from core.training_data.stories_yaml import write_stories_yaml
-
     named = trackers.items() if isinstance(trackers, Mapping) else ((t.sender_id, t) for t in trackers)
     style: StoryStyle = "1.x" if fmt == "md" else "3.x"
     stories = [tracker_to_story(tracker, name, style, e2e) for name, tracker in named]

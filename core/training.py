@@ -20,7 +20,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from core.config import BotcoachConfig, NLUConfig, PolicyConfig, load_config
 from core.domain import Domain, load_domain
@@ -38,14 +37,18 @@ from core.model import (
     save_model,
 )
 from core.model_archive import ArchiveContents, ComponentState, new_archive_path, newest_archive
+from core.nlu.interpreter import Interpreter
+from core.nlu.model import NLUModelConfig
+from core.policies.base import Policy
+from core.policies.ensemble import PolicyEnsemble
+from core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
+from core.policies.rules import RulePolicy
+from core.policies.ted import TEDPolicy
 from core.training_data.loader import TrainingData, load_training_data
 from core.training_data.nlu_model import NLUData
+from core.training_data.trackers import training_trackers
 from core.training_observer import TrainingObserver
 from core.validation import Report, check_data, limit_findings, validate
-
-if TYPE_CHECKING:
-    from core.nlu.model import NLUModelConfig
-    from core.policies.base import Policy
 
 PARTS = ("nlu", "core")
 # an intent with at most this fraction of the largest intent's examples is named in a warning
@@ -261,8 +264,6 @@ def nlu_model_config(nlu: NLUConfig) -> NLUModelConfig:
     A Rasa config's `epochs` and `learning_rate` are tuned for DIET (100 epochs at 0.001):
     our model keeps its own learning rate and adaptive schedule (it stops once it has learned
     its training data), and the config's epochs can only lower its ceiling (quick tests)."""
-    from core.nlu.model import NLUModelConfig
-
     low, high = nlu.char_ngram_range
     return NLUModelConfig(
         epochs=min(nlu.epochs, NLUModelConfig.epochs),
@@ -300,8 +301,6 @@ def few_example_intents(nlu: NLUData) -> str | None:
 
 
 def train_nlu(project: Project, observer: TrainingObserver):
-    from core.nlu.interpreter import Interpreter
-
     warning = few_example_intents(project.data.nlu)
     if warning:
         observer.warning(warning)
@@ -315,8 +314,6 @@ def train_nlu(project: Project, observer: TrainingObserver):
 
 
 def train_core(project: Project, observer: TrainingObserver):
-    from core.training_data.trackers import training_trackers
-
     domain = project.domain
     if domain is None:
         raise DataError("training the dialogue model needs a domain", hint="pass it with -d domain.yml")
@@ -335,10 +332,6 @@ def train_core(project: Project, observer: TrainingObserver):
 
 def build_ensemble(config: PolicyConfig, observer: TrainingObserver | None = None):
     """The policies the resolved config asks for, in Rasa's default order."""
-    from core.policies.ensemble import PolicyEnsemble
-    from core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
-    from core.policies.ted import TEDPolicy
-
     policies: list[Policy] = []
     if config.memoization:
         policies.append(MemoizationPolicy(config.max_history))
@@ -348,8 +341,6 @@ def build_ensemble(config: PolicyConfig, observer: TrainingObserver | None = Non
         on_epoch = (lambda e, total, loss: observer.epoch(TEDPolicy.name, e, total, loss)) if observer else None
         policies.append(TEDPolicy.from_policy_config(config, on_epoch=on_epoch))
     if config.rules:
-        from core.policies.rules import RulePolicy
-
         policies.append(RulePolicy(config))
     return PolicyEnsemble(
         policies, config.core_fallback_threshold, config.core_fallback_action, config.enable_fallback_prediction

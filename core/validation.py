@@ -21,6 +21,7 @@ from core.domain.items import RESPONSE_CONTENT_KEYS
 from core.errors import DataError, Location
 from core.limits import EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, MAX_ACTIONS, MAX_INTENTS
 from core.nlu.tokenizer import is_truncated
+from core.policies.conflicts import find_story_conflicts
 from core.training_data.loader import TrainingData
 from core.training_data.story_model import (
     ActionStep,
@@ -30,6 +31,7 @@ from core.training_data.story_model import (
     Story,
     UserStep,
 )
+from core.training_data.trackers import training_trackers
 
 
 @dataclass
@@ -331,9 +333,6 @@ def _check_rules(domain: Domain, stories: list[Story], policies: PolicyConfig, r
 
 
 def _check_conflicts(domain: Domain, stories: list[Story], max_history: int, report: Report) -> None:
-    from core.policies.conflicts import find_story_conflicts
-    from core.training_data.trackers import training_trackers
-
     trackers = [t for t in training_trackers(stories, domain, augmentation_factor=0) if not t.is_rule]
     for conflict in find_story_conflicts(trackers, domain, max_history):  # a warning, as in Rasa
         report.warning(str(conflict), hint="make the stories agree, or give them different histories")

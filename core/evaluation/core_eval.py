@@ -33,6 +33,8 @@ from core.prediction import Prediction
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.loader import data_files, is_test_file, kinds_of
 from core.training_data.markup import to_markup
+from core.training_data.stories_md import read_stories_md
+from core.training_data.stories_yaml import read_stories_yaml
 from core.training_data.story_model import ActionStep, ActiveLoopStep, SlotStep, Step, Story, UserStep
 from core.training_data.trackers import TrainingTracker, training_trackers
 from core.yamlio import read_text
@@ -142,9 +144,6 @@ def load_test_stories(paths: list[str | Path]) -> list[Story]:
     """Stories from test-story files: a file named on its own is always read; in a folder, the
     files named `test_*` or inside `tests/` are, or every story file when it holds none of those
     (1.x projects kept test stories as plain story files in a folder of their own)."""
-    from core.training_data.stories_md import read_stories_md
-    from core.training_data.stories_yaml import read_stories_yaml
-
     stories: list[Story] = []
     for raw in paths:
         path = Path(raw)

@@ -20,6 +20,8 @@ from core.errors import DataError
 from core.evaluation.entity_eval import EntityResult
 from core.evaluation.metrics import mean_std
 from core.evaluation.nlu_eval import IntentResult, NLUEvaluation, predict, summarise
+from core.nlu.interpreter import Interpreter
+from core.training import nlu_model_config
 from core.training_data.nlu_model import Example, NLUData
 
 METRICS = ("Accuracy", "F1-score", "Precision")
@@ -90,9 +92,6 @@ def cross_validate(
     data: NLUData, config: BotcoachConfig, folds: int = 5, on_fold: FoldCallback | None = None
 ) -> CrossValidation:
     """Train `folds` models and score each; nothing is written (see nlu_eval.write)."""
-    from core.nlu.interpreter import Interpreter
-    from core.training import nlu_model_config
-
     examples = [e for e in data.examples if e.text.strip()]
     split = stratified_folds(examples, folds, config.nlu.seed)
     result = CrossValidation(folds)

@@ -106,7 +106,7 @@ class Agent:
 
     @classmethod
     def load(cls, model_path: str | Path | None, endpoints: str | Path | None = None, **options: Any) -> Agent:
-        from core.model import load_model
+        from core.model import load_model  # noqa: PLC0415 - loads torch: importing the agent must not
 
         return cls.from_model(load_model(model_path), endpoints, **options)
 

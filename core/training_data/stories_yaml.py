@@ -19,6 +19,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from core.errors import DataError, Location
 from core.training_data.markup import parse_markup, to_markup
+from core.training_data.stories_md import read_stories_md
 from core.training_data.story_model import (
     FORM_PREFIX,
     ActionStep,
@@ -432,8 +433,6 @@ def _form_name(name: str) -> DoubleQuotedScalarString:
 
 def load_stories(path: str | Path) -> list[Story]:
     """Read a story, rule or test-story file, by its extension: `.md` or `.yml`/`.yaml`."""
-    from core.training_data.stories_md import read_stories_md
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".md":
