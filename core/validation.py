@@ -22,6 +22,7 @@ from core.errors import DataError, Location
 from core.limits import EXAMPLE_MAX_CHARS, FEATURE_MAX_TOKENS, MAX_ACTIONS, MAX_INTENTS
 from core.nlu.tokenizer import is_truncated
 from core.policies.conflicts import find_story_conflicts
+from core.policies.rules import RulePolicy
 from core.training_data.loader import TrainingData
 from core.training_data.story_model import (
     ActionStep,
@@ -323,9 +324,6 @@ def _used_implicitly(utterance: str, domain: Domain) -> bool:
 
 def _check_rules(domain: Domain, stories: list[Story], policies: PolicyConfig, report: Report) -> None:
     """Train the rule policy as `train` will, so that what it refuses is found here first."""
-    from core.policies.rules import RulePolicy  # noqa: PLC0415 - policies import this module's readers
-    from core.training_data.trackers import training_trackers  # noqa: PLC0415 - as above
-
     try:
         RulePolicy(policies).train(training_trackers(stories, domain, augmentation_factor=0), domain)
     except DataError as problem:

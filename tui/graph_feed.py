@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.visualization import VisualizationServer, conversation_graph
+
 if TYPE_CHECKING:
     from core.interactive.questions import Question
     from core.interactive.session import Session
@@ -36,8 +38,6 @@ class GraphFeed:
         """Serve the page; returns the notice to show (where it is, or why it is not served)."""
         if self.port is None:
             return None
-        from core.visualization import VisualizationServer
-
         server = VisualizationServer(self.host, self.port)
         ok, message = server.start()
         if ok:
@@ -49,8 +49,6 @@ class GraphFeed:
         None when nobody looks at it."""
         if not self.wanted:
             return None
-        from core.visualization import conversation_graph
-
         predicted = question.prediction.action if question is not None and question.prediction else None
         graph = conversation_graph(
             session.tracker,

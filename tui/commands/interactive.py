@@ -87,7 +87,7 @@ def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progres
     from core.domain import load_domain  # noqa: PLC0415 - start-up time
     from core.interactive.journal import list_sessions  # noqa: PLC0415 - start-up time
     from core.interactive.model_fit import model_fit  # noqa: PLC0415 - start-up time
-    from core.runtime.agent import Agent  # noqa: PLC0415 - loads torch: only in the load worker
+    from core.runtime.agent import Agent  # noqa: PLC0415 - start-up time (the model it runs loads torch)
     from core.runtime.endpoints import EndpointConfig  # noqa: PLC0415 - start-up time
     from forms.registry import register_forms  # noqa: PLC0415 - start-up time
     from tui.app_startup import Loaded  # noqa: PLC0415 - loads textual: the CLI's --help stays fast
