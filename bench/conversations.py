@@ -86,9 +86,9 @@ def _sqlite(folder: Path) -> None:
 
 def _postgres() -> None:
     try:
-        import psycopg
+        import psycopg  # noqa: PLC0415 - measured only where the driver is installed
 
-        from tests.postgres_server import postgres_server
+        from tests.postgres_server import postgres_server  # noqa: PLC0415 - as psycopg
     except ImportError as error:
         print(f"postgresql: not measured ({error})")
         return

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, machine, median, percentile
+from core.runtime.agent import Agent
+from core.training import load_project, parts_to_train, train
 
 MESSAGES = [
     "hi there",
@@ -27,9 +29,6 @@ MESSAGES = [
 
 
 def measure(bot: Path, rounds: int = 200) -> tuple[float, float, float]:
-    from core.runtime.agent import Agent
-    from core.training import load_project, parts_to_train, train
-
     with tempfile.TemporaryDirectory() as out:
         project = load_project(bot / "config.yml", bot / "domain.yml", [bot / "data"])
         result = train(project, parts_to_train(project, None), out, force=True)

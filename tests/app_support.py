@@ -12,9 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from core.interactive.export import default_paths
+from core.training import load_project, train, with_epochs
 from tests.conftest import SAMPLES
 from tui.app import InteractiveApp
 from tui.app_startup import Loaded, Startup
+from tui.background_actions import BackgroundActionServer
 from tui.commands import interactive
 from tui.commands.interactive import action_server_problem
 
@@ -25,8 +27,6 @@ EPOCHS = {"concertbot": (30, 20), "formbot": (5, 10), "moodbot": (40, 40)}  # (N
 
 @functools.cache
 def trained_model(bot: str) -> Path:
-    from core.training import load_project, train, with_epochs
-
     folder = SAMPLES / bot
     nlu_epochs, ted_epochs = EPOCHS[bot]
     project = load_project(folder / "config.yml", folder / "domain.yml", [folder / "data"])
@@ -37,8 +37,6 @@ def trained_model(bot: str) -> Path:
 
 @functools.cache
 def served_actions(bot: str) -> str:
-    from tui.background_actions import BackgroundActionServer
-
     return BackgroundActionServer(str(SAMPLES / bot / "actions")).start()
 
 

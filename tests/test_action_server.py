@@ -25,6 +25,7 @@ from core.errors import ActionServerError, BotcoachError
 from core.sdk import Action, ActionExecutionRejection, Tracker
 from core.sdk.events import SlotSet
 from tests.conftest import ROOT
+from tui.commands.run import run
 
 REQUEST_36 = ROOT.parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
 MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
@@ -407,8 +408,6 @@ def test_serve_binds_loopback_announces_and_stops_on_ctrl_c(tmp_path):
 
 
 def test_port_in_use_is_a_botcoach_error(tmp_path):
-    from tui.commands.run import run
-
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -12,6 +12,8 @@ from core.interactive.questions import QuestionKind
 from core.interactive.session import executed
 from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle, user_intents
 from tests.app_support import make_app
+from tui.cli import build_parser
+from tui.commands.interactive import startup_for
 from tui.keymap import load_keymap
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.menu import MenuScreen
@@ -315,9 +317,6 @@ def test_a_broken_keymap_file_is_a_notice(tmp_path):
 
 
 def test_the_command_line_sets_the_graph_port_and_reads_the_project_keymap(tmp_path, monkeypatch):
-    from tui.cli import build_parser
-    from tui.commands.interactive import startup_for
-
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".botcoach").mkdir()

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from core.config import BotcoachConfig, NLUConfig, PolicyConfig, load_config, read_config
 from core.errors import DataError
+from core.yamlio import dump_yaml
 from tests.conftest import COMPAT
 
 ALL_CONFIGS = sorted(COMPAT.glob("*/config.yml"))
@@ -259,8 +260,6 @@ def test_bad_file_on_disk_names_the_path(tmp_path):
     )
 )
 def test_any_document_is_read_or_refused_with_a_data_error(document):
-    from core.yamlio import dump_yaml
-
     text = dump_yaml({"pipeline": document, "policies": document})
     try:
         config = read_config(text, "c.yml")

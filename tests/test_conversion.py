@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.conversion import convert
 from core.domain import load_domain
 from core.errors import DataError
 from core.training_data.loader import load_nlu
@@ -71,8 +72,6 @@ def test_a_broken_file_in_a_folder_writes_nothing(tmp_path, capsys):
 
 def test_json_only_for_nlu():
     with pytest.raises(DataError):
-        from core.conversion import convert
-
         convert("core", COMPAT / "formbot-1x" / "data", "json", "x")
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.domain import Domain, read_domain
+from core.domain import Domain, load_domain, read_domain
 from core.errors import DataError
 from core.events import ActionExecuted, ActionExecutionRejected, FollowupAction, LoopInterrupted, SlotSet, UserUttered
 from core.policies.base import Policy, confidence_scores_for
@@ -163,8 +163,6 @@ def test_training_gives_augmented_trackers_only_to_policies_that_want_them():
 
 def test_ensemble_with_memoization_round_trips_and_predicts_the_same():
     bot = COMPAT / "moodbot-3x"
-    from core.domain import load_domain
-
     domain = load_domain(bot / "domain.yml")
     trackers = training_trackers(load_training_data([bot / "data"]).stories, domain)
     ensemble = PolicyEnsemble([MemoizationPolicy(max_history=3)])

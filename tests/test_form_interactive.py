@@ -11,7 +11,15 @@ from textwrap import dedent
 import pytest
 
 from core.domain import load_domain
-from core.events import ActionExecutionRejected, FormValidation, LoopInterrupted
+from core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    Form,
+    FormValidation,
+    LoopInterrupted,
+    SlotSet,
+    UserUttered,
+)
 from core.interactive.validation_question import (
     NO_VALIDATION_WARNING,
     VALIDATION_WARNING,
@@ -22,6 +30,8 @@ from core.interactive.validation_question import (
 )
 from core.prediction import Prediction
 from core.runtime import Agent, EndpointConfig
+from core.tracker import DialogueStateTracker
+from core.training import load_project, train
 from core.training_data.loader import load_training_data
 from core.training_data.stories_md import read_stories_md
 from core.training_data.trackers import training_trackers
@@ -106,9 +116,6 @@ def test_yes_lifts_an_interruption_and_the_prediction_follows_the_answer(agent):
 
 
 def test_1x_forms_get_the_1x_event():
-    from core.events import ActionExecuted, Form, SlotSet, UserUttered
-    from core.tracker import DialogueStateTracker
-
     tracker = DialogueStateTracker(
         "old",
         None,
@@ -171,8 +178,6 @@ def test_3x_training_trackers_and_the_opposite_contradiction(agent, domain):
 
 @pytest.fixture(scope="module")
 def formbot_model(tmp_path_factory) -> Path:
-    from core.training import load_project, train
-
     project = load_project(FORMBOT / "config.yml", FORMBOT / "domain.yml", [FORMBOT / "data"])
     config = replace(project.config, policies=replace(project.config.policies, ted=False))
     return train(replace(project, config=config), ("core",), tmp_path_factory.mktemp("models"), force=True).path

@@ -14,7 +14,9 @@ from textwrap import dedent
 import pytest
 from aiohttp import web
 
+from core.action_server import create_app, load_actions
 from core.domain import load_domain, read_domain
+from core.errors import ActionServerError
 from core.events import (
     ActionExecuted,
     ActionExecutionRejected,
@@ -43,8 +45,6 @@ FORMBOT = ROOT / "sample_data" / "formbot"
 @contextmanager
 def serving(actions: Mapping[str, SdkAction]) -> Iterator[str]:
     """`actions` on our action server at a free 127.0.0.1 port; yields the webhook URL."""
-    from core.action_server import create_app
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -72,8 +72,6 @@ def serving(actions: Mapping[str, SdkAction]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def formbot_server() -> Iterator[str]:
-    from core.action_server import load_actions
-
     with serving(load_actions(str(FORMBOT / "actions"))) as url:
         yield url
 
@@ -374,8 +372,6 @@ def test_rasa_formbot_1x_remote_form_action_with_rejection_and_no_validation():
 
 
 def test_legacy_form_without_an_action_server_is_a_clear_error():
-    from core.errors import ActionServerError
-
     domain = read_domain("intents: [greet]\nforms:\n  - some_form\n", "domain.yml")
     agent = form_agent(domain)
     tracker = agent.tracker_for("x")

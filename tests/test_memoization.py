@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.domain import Domain, load_domain
+from core.domain import Domain, load_domain, read_domain
 from core.events import ActionExecuted, SlotSet, UserUttered
 from core.policies.base import policy_from_state, policy_to_state
 from core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
@@ -88,8 +88,6 @@ STORIES = """## greet
 
 
 def simple_domain() -> Domain:
-    from core.domain import read_domain
-
     return read_domain(
         """
 intents: [greet, tell_name, thanks, goodbye]

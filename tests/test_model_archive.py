@@ -12,11 +12,13 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from core.errors import ModelError
 from core.fingerprint import Fingerprint, files_digest
+from core.model import load_model
 from core.model_archive import (
     ArchiveContents,
     ComponentState,
@@ -231,8 +233,6 @@ def test_fingerprint_matching() -> None:
 
 
 def test_numpy_arrays_come_back_as_numpy(tmp_path: Path) -> None:
-    import numpy as np
-
     contents = _contents()
     table = np.arange(6, dtype=np.int32).reshape(2, 3)
     contents.components["memoization"].tensors["table"] = table
@@ -242,8 +242,6 @@ def test_numpy_arrays_come_back_as_numpy(tmp_path: Path) -> None:
 
 
 def test_load_model_turns_a_foreign_component_into_a_model_error(tmp_path: Path) -> None:
-    from core.model import load_model
-
     archive = write_archive(tmp_path / "m.tar.gz", _contents())  # "nlu" holds a fake component
     with pytest.raises(ModelError, match="does not fit this botcoach") as error:
         load_model(archive)

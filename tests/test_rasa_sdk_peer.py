@@ -33,6 +33,7 @@ import pytest
 from core.domain import load_domain
 from core.events import ActionExecuted, BotUttered, SlotSet
 from core.runtime import Agent, EndpointConfig
+from core.training import load_project, train
 from forms.registry import register_forms
 from tests.conftest import ROOT
 
@@ -224,8 +225,6 @@ def test_the_peer_is_rasa_sdk_serving_the_sample_actions(rasa_sdk_server, rasa_s
 @pytest.fixture(scope="module")
 def concertbot_model(tmp_path_factory) -> Path:
     """concertbot's dialogue model without TED (memoization and rules: seconds, deterministic)."""
-    from core.training import load_project, train
-
     project = load_project(CONCERTBOT / "config.yml", CONCERTBOT / "domain.yml", [CONCERTBOT / "data"])
     config = replace(project.config, policies=replace(project.config.policies, ted=False))
     return train(replace(project, config=config), ("core",), tmp_path_factory.mktemp("models"), force=True).path

@@ -3,6 +3,7 @@ undo, the max_predictions limit, and a full concertbot conversation against our 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import socket
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from core.action_server import create_app, load_actions
 from core.domain import read_domain
 from core.errors import ActionServerError, BotcoachError
 from core.events import (
@@ -20,6 +22,7 @@ from core.events import (
     ActionExecutionRejected,
     ActiveLoop,
     BotUttered,
+    ConversationPaused,
     Event,
     Restarted,
     SlotSet,
@@ -29,6 +32,7 @@ from core.events import (
 from core.prediction import Prediction
 from core.runtime import Action, ActionRejected, Agent, EndpointConfig
 from core.runtime.remote import RemoteAction
+from core.training import load_project, train
 from tests.conftest import ROOT
 
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
@@ -323,8 +327,6 @@ def test_registry_order_overrides_and_missing_action_server():
 
 
 def test_paused_conversation_waits_for_restart():
-    from core.events import ConversationPaused
-
     agent = agent_with(after_user_listen("utter_greet"))
     tracker = agent.tracker_for("p")
     agent.handle_message(tracker, "/greet")
@@ -352,8 +354,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def concertbot_model(tmp_path_factory) -> Path:
     """concertbot's dialogue model (memoization and rules: seconds, deterministic)."""
-    from core.training import load_project, train
-
     project = load_project(CONCERTBOT / "config.yml", CONCERTBOT / "domain.yml", [CONCERTBOT / "data"])
     config = replace(project.config, policies=replace(project.config.policies, ted=False))
     result = train(replace(project, config=config), ("core",), tmp_path_factory.mktemp("models"), force=True)
@@ -363,10 +363,6 @@ def concertbot_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def action_server() -> str:
     """concertbot's actions served for real by our action server on a free 127.0.0.1 port."""
-    import asyncio
-
-    from core.action_server import create_app, load_actions
-
     actions = load_actions(str(CONCERTBOT / "actions"))
     port = _free_port()
     loop = asyncio.new_event_loop()

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from core.sdk import Action, Tracker
+from core.sdk.executor import CollectingDispatcher
 from tests.conftest import SAMPLES
 
 BOTS = ["moodbot", "concertbot", "formbot"]
@@ -443,8 +445,6 @@ def test_actions_package_serves_exactly_the_domain_actions(bot: str) -> None:
     for response in re.findall(r'response="(\w+)"', source):
         assert response in domain["responses"], response
     module = import_actions(bot)
-    from core.sdk import Action
-
     served = {
         cls().name()
         for cls in vars(module).values()
@@ -454,9 +454,6 @@ def test_actions_package_serves_exactly_the_domain_actions(bot: str) -> None:
 
 
 def run_action(module: Any, class_name: str, slots: dict[str, Any]) -> tuple[list, list]:
-    from core.sdk import Tracker
-    from core.sdk.executor import CollectingDispatcher
-
     dispatcher = CollectingDispatcher()
     tracker = Tracker.from_dict({"sender_id": "test", "slots": slots, "events": []})
     events = getattr(module, class_name)().run(dispatcher, tracker, {})
@@ -475,8 +472,6 @@ def test_concert_actions_store_and_rank_their_results() -> None:
 
 
 def test_restaurant_form_validation() -> None:
-    from core.sdk.executor import CollectingDispatcher
-
     module = import_actions("formbot")
     form, dispatcher = module.ValidateRestaurantForm(), CollectingDispatcher()
     assert form.validate_cuisine("Thai", dispatcher, None, {}) == {"cuisine": "thai"}

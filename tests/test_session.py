@@ -10,16 +10,15 @@ from core.errors import DataError
 from core.events import UserUttered
 from core.interactive.export import taught
 from core.interactive.questions import QuestionKind
+from core.interactive.session import Session
+from core.runtime.agent import Agent
+from core.runtime.endpoints import EndpointConfig
 from tests.app_support import action_server_url, concertbot_model
 from tui.widgets.history_table import history_rows
 
 
 @pytest.fixture
 def session(tmp_path):
-    from core.interactive.session import Session
-    from core.runtime.agent import Agent
-    from core.runtime.endpoints import EndpointConfig
-
     agent = Agent.load(concertbot_model())
     agent.registry.action_endpoint = EndpointConfig(action_server_url())
     return Session(agent, tmp_path / ".botcoach", "unit")

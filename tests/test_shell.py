@@ -15,6 +15,7 @@ import pytest
 from core.domain import read_domain
 from core.prediction import Prediction
 from core.runtime import Agent
+from core.training import load_project, train
 from tests.conftest import ROOT
 from tui.commands import shell
 
@@ -24,8 +25,6 @@ CONCERTBOT = ROOT / "sample_data" / "concertbot"
 @pytest.fixture(scope="module")
 def core_model(tmp_path_factory) -> Path:
     """concertbot's dialogue half only (memoization and rules), so /intent messages drive it."""
-    from core.training import load_project, train
-
     project = load_project(CONCERTBOT / "config.yml", CONCERTBOT / "domain.yml", [CONCERTBOT / "data"])
     config = replace(project.config, policies=replace(project.config.policies, ted=False))
     return train(replace(project, config=config), ("core",), tmp_path_factory.mktemp("models"), force=True).path

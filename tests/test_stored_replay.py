@@ -12,6 +12,8 @@ from core.tracker_store import open_source
 from core.training_data.loader import load_training_data
 from tests.app_support import project_copy, trained_model
 from tests.test_tracker_store import STORE
+from tui.cli import build_parser, main
+from tui.commands.interactive import read_stored
 
 
 def _steps(story) -> list[str]:
@@ -62,9 +64,6 @@ def test_anna_sad_turn_corrected_replayed_and_exported(tmp_path):
 
 
 def test_interactive_from_store_reads_the_conversation_before_the_app_starts(capsys):
-    from tui.cli import build_parser, main
-    from tui.commands.interactive import read_stored
-
     args = build_parser().parse_args(["interactive", "--from-store", "user-cleo", "--store", str(STORE / "tracker.db")])
     read_stored(args)
     assert [turn.text for turn in args.stored.turns] == ["good morning", "meh", "no, not really", "ok bye then"]

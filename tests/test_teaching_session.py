@@ -8,8 +8,10 @@ import stat
 
 import pytest
 
+import core.fileio
 from core.domain import load_domain
 from core.errors import ExportError
+from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from core.interactive.export import ExportPaths, default_paths
 from core.interactive.journal import find_session, list_sessions
 from core.interactive.model_fit import model_fit
@@ -22,6 +24,7 @@ from core.training_data.stories_yaml import read_stories_yaml
 from forms.registry import register_forms
 from tests.app_support import interactive_args, project_copy, served_actions, trained_model
 from tests.conftest import SAMPLES
+from tui.commands.interactive import find_or_train_model
 
 
 def open_session(tmp_path, bot: str = "concertbot") -> tuple[Session, ExportPaths]:
@@ -135,8 +138,6 @@ def test_a_target_whose_parent_is_a_file_changes_nothing(tmp_path):
 
 
 def test_a_rename_failing_on_the_second_file_puts_the_first_back(tmp_path, monkeypatch):
-    import core.fileio
-
     session, paths = open_session(tmp_path)
     teach(session, "hello there", intent="greet")
     before = snapshot(paths)
@@ -316,8 +317,6 @@ def test_a_model_of_another_project_is_named_with_the_differences():
 def test_a_form_that_just_finished_is_not_a_contradiction_before_its_submit_action(tmp_path):
     """The conversation is mid-turn (the submit action comes next): the story an export would end
     with an implied listen, but the person has not taught one; found on financial-demo's forms."""
-    from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
-
     session, _ = open_session(tmp_path, "formbot")
     session.tracker.update_all(
         [
@@ -352,8 +351,6 @@ def test_the_stories_a_session_exported_are_not_checked_against_it(tmp_path):
 def test_after_an_export_the_next_start_trains_on_the_new_data(tmp_path):
     """Issue 13 case 8: without -m, interactive compares the data with the newest model's and
     trains when they differ (as `rasa interactive` does), else reuses it."""
-    from tui.commands.interactive import find_or_train_model
-
     session, paths = open_session(tmp_path)
     project = tmp_path / "concertbot"
     (project / "config.yml").write_text((SAMPLES / "concertbot" / "config.yml").read_text())

@@ -7,11 +7,13 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from core.errors import DataError
 from core.events import UserUttered
 from core.tracker_store import open_source, store_config_from_endpoints
+from tests.postgres_server import postgres_server
 
 STORE = Path(__file__).resolve().parents[1].parent / "shared" / "compat" / "rasa-tracker-store"
 TRACKERS = sorted(STORE.glob("tracker_user-*.json"))
@@ -114,8 +116,6 @@ def test_a_tracker_file_that_is_not_json_names_the_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def postgres():
-    from tests.postgres_server import postgres_server
-
     with postgres_server() as server:
         if server is None:
             pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
@@ -124,8 +124,6 @@ def postgres():
 
 def _copy_store_into(server) -> None:
     """Rasa's `events` table, created as Rasa's SQLAlchemy model does, with the shared store's rows."""
-    import psycopg
-
     with sqlite3.connect(STORE / "tracker.db") as source:
         rows = source.execute("SELECT * FROM events ORDER BY id").fetchall()
     with psycopg.connect(

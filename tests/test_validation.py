@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import load_config
 from core.domain import load_domain
 from core.errors import DataError
 from core.training_data.loader import load_training_data
@@ -174,8 +175,6 @@ def test_a_story_against_a_rule_is_the_error_train_would_give(project, capsys):
 
 @pytest.mark.parametrize("name", SETS)
 def test_compat_rules_pass_the_rule_check(name):
-    from core.config import load_config
-
     config = load_config(COMPAT / name / "config.yml") if (COMPAT / name / "config.yml").exists() else None
     policies = config.policies if config else None
     domain = load_domain(COMPAT / name / "domain.yml")

@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.widgets import Static
 
 from core.domain import load_domain
 from core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtteranceReverted, UserUttered
@@ -28,6 +30,7 @@ from core.visualization import (
 from core.visualization.svg import graph_layout, node_size
 from tests.conftest import COMPAT, SAMPLES
 from tui.cli import main
+from tui.widgets.graph_pane import TAG_STYLES, GraphPane
 
 
 def _bot(name: str, root: Path = SAMPLES):
@@ -374,11 +377,6 @@ def test_render_html_without_live_version_has_no_script():
 
 
 async def test_graph_pane_shows_the_tree_with_the_path_styled():
-    from textual.app import App
-    from textual.widgets import Static
-
-    from tui.widgets.graph_pane import TAG_STYLES, GraphPane
-
     domain, trackers = _bot("concertbot")
     graph = conversation_graph(_turns("greet", ".utter_greet", "bot_challenge"), trackers, domain)
 
