@@ -96,7 +96,9 @@ def test_shell_lists_buttons_and_takes_their_number(monkeypatch, capsys):
         agents.append(Agent(BUTTON_DOMAIN, ensemble=_Ensemble(), rng=random.Random(0), **options))
         return agents[-1]
 
+    closed: list[Agent] = []
     monkeypatch.setattr(Agent, "load", staticmethod(load))
+    monkeypatch.setattr(Agent, "close", lambda agent: closed.append(agent))
     monkeypatch.setattr(sys, "stdin", io.StringIO("/greet\n1\n"))
     code = shell.run(argparse.Namespace(model="m", endpoints=None, conversation_id="me"))
     out = capsys.readouterr().out
@@ -106,3 +108,4 @@ def test_shell_lists_buttons_and_takes_their_number(monkeypatch, capsys):
     tracker = agents[0].tracker_for("me")
     assert [e.intent_name for e in tracker.events if e.type_name == "user"] == ["greet", "affirm"]
     assert tracker.latest_input_channel == "cmdline"
+    assert closed == agents  # the connection to the action server is closed on the way out

@@ -28,6 +28,7 @@ from core.events import (
     SlotSet,
     UserUtteranceReverted,
 )
+from core.runtime.action_client import ActionClient
 from core.runtime.endpoints import EndpointConfig
 from core.runtime.responses import ResponseGenerator, bot_uttered
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
@@ -228,6 +229,7 @@ class ActionRegistry:
     def __init__(self, domain: Domain, action_endpoint: EndpointConfig | None = None):
         self.domain = domain
         self.action_endpoint = action_endpoint
+        self.client = ActionClient()  # one HTTP session for every remote action of this registry
         self._defaults = builtin_factories()
         self._registered: dict[str, ActionFactory] = {}
         self._resolvers: list[Resolver] = []

@@ -207,6 +207,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = app.run()
     finally:
+        if app.session is not None:
+            app.session.agent.close()  # the connection to the action server
         if server is not None:
             server.stop()
     for line in app.exit_lines:

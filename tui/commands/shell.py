@@ -34,6 +34,15 @@ def run(args: argparse.Namespace) -> int:
         channel=CHANNEL,
         on_problem=lambda problem: _print_problem(problem, out),
     )
+    try:
+        _chat(agent, args, out)
+    finally:
+        agent.close()  # the connection to the action server
+    return 0
+
+
+def _chat(agent: Agent, args: argparse.Namespace, out: TextIO) -> None:
+    """Read a line, print the bot's turn, until /stop or the end of input."""
     problem = action_server_problem(agent.registry.action_endpoint, agent.domain)
     if problem:
         print(f"! {problem}", file=out)
@@ -64,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
             buttons = _print_message(message, out) or buttons
         for reported in turn.problems:
             _print_problem(reported, out)
-    return 0
 
 
 def _button_payload(text: str, buttons: list[dict[str, Any]]) -> str:
