@@ -317,13 +317,20 @@ def test_a_broken_keymap_file_is_a_notice(tmp_path):
 def test_the_command_line_sets_the_graph_port_and_reads_the_project_keymap(tmp_path, monkeypatch):
     from tui.cli import build_parser
     from tui.commands.interactive import startup_for
+    from tui.settings import InteractiveSettings, settings_for
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".botcoach").mkdir()
     (tmp_path / ".botcoach" / "keymap.yml").write_text("botcoach.graph: f7\n")
     parser = build_parser()
-    assert startup_for(parser.parse_args(["interactive"])).graph_port == 5005
-    assert startup_for(parser.parse_args(["interactive", "-p", "6006"])).graph_port == 6006
-    skipped = startup_for(parser.parse_args(["interactive", "--skip-visualization"]))
+
+    def startup(*argv: str):
+        options = settings_for(parser.parse_args(["interactive", *argv]))
+        assert isinstance(options, InteractiveSettings)
+        return startup_for(options)
+
+    assert startup().graph_port == 5005
+    assert startup("-p", "6006").graph_port == 6006
+    skipped = startup("--skip-visualization")
     assert skipped.graph_port is None and skipped.keymap == {"botcoach.graph": "f7"}

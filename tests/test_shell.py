@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
 import subprocess
@@ -16,6 +15,7 @@ from core.domain import read_domain
 from core.runtime import Agent
 from tests.conftest import ROOT
 from tui.commands import shell
+from tui.settings import ShellSettings
 
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 
@@ -100,7 +100,7 @@ def test_shell_lists_buttons_and_takes_their_number(monkeypatch, capsys):
     monkeypatch.setattr(Agent, "load", staticmethod(load))
     monkeypatch.setattr(Agent, "close", lambda agent: closed.append(agent))
     monkeypatch.setattr(sys, "stdin", io.StringIO("/greet\n1\n"))
-    code = shell.run(argparse.Namespace(model="m", endpoints=None, conversation_id="me"))
+    code = shell.run(ShellSettings(model="m", conversation_id="me"))
     out = capsys.readouterr().out
     assert code == 0
     assert "Shall we?\nImage: https://example.org/a.png\n  1: Yes (/affirm)\n  2: No (/deny)" in out
