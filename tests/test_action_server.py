@@ -408,6 +408,7 @@ def test_serve_binds_loopback_announces_and_stops_on_ctrl_c(tmp_path):
 
 def test_port_in_use_is_a_botcoach_error(tmp_path):
     from tui.commands.run import run
+    from tui.settings import RunActionsSettings
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -415,20 +416,8 @@ def test_port_in_use_is_a_botcoach_error(tmp_path):
         port = busy.getsockname()[1]
         file = tmp_path / "busy_actions.py"
         file.write_text("")
-        args = type(
-            "Args",
-            (),
-            {
-                "subcommand": "actions",
-                "actions": str(file),
-                "port": port,
-                "host": None,
-                "cors": [],
-                "auto_reload": False,
-            },
-        )()
         with pytest.raises(BotcoachError, match=f"port {port} is in use: stop the other server or pass --port"):
-            run(args)
+            run(RunActionsSettings(actions=str(file), port=port))
 
 
 def test_auto_reload_serves_the_edited_action(tmp_path):
