@@ -6,8 +6,8 @@ message, extract slots, then predict and run actions until the bot listens (at m
 person can confirm or correct each: `parse`, `handle_user`, `predict`, `execute`, `undo`. Each
 step appends its events to the tracker and returns them; only `execute` of a custom action waits
 on the network, and it has an async form (`execute_async`) and a bounded timeout. The sync forms
-run on the process's one runtime loop (core/runtime/event_loop.py), where the HTTP session to the
-action server lives; `close()` closes that session.
+run on the calling thread's long-lived loop, and every action-server call on one shared loop
+where the HTTP session lives (core/runtime/event_loop.py); `close()` closes that session.
 
 Errors a user can cause (an action server that is down, slow or broken) surface as
 `ActionServerError`: `execute` raises it and appends nothing, so the person can pick another
