@@ -11,6 +11,7 @@ BENCHMARKS = [
     "nlu_snips",
     "nlu_public",
     "action_server",
+    "agent_remote",
     "startup",
     "projects",
     "conversations",

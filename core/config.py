@@ -29,20 +29,15 @@ class NLUConfig:
     """Hyperparameters and behaviours of botcoach's joint intent/entity model."""
 
     epochs: int = 40
-    learning_rate: float = 0.003
-    embedding_size: int = 20
     hidden_size: int = 128
     word_ngram_max: int = 2
     char_ngram_range: tuple[int, int] = (2, 5)  # char_wb style: n-grams of each padded word
     use_regex_features: bool = True
     use_lookup_features: bool = True
-    regex_entities: bool = False  # RegexEntityExtractor: regex/lookup matches become entities
     extract_entities: bool = True
     fallback_threshold: float = 0.3  # 0.0 = never predict nlu_fallback
     ambiguity_threshold: float = 0.1
     use_synonyms: bool = True
-    use_response_selector: bool = True
-    intent_split_symbol: str | None = None  # set when a tokenizer has intent_tokenization_flag
     seed: int = 42
     case_sensitive: bool = False
 
@@ -60,7 +55,6 @@ class PolicyConfig:
     core_fallback_threshold: float = 0.3
     core_fallback_action: str = "action_default_fallback"
     enable_fallback_prediction: bool = True
-    nlu_fallback_threshold: float | None = None  # 1.x FallbackPolicy: the policy itself falls back
     nlu_fallback_action: str | None = None  # ...by predicting this action
     restrict_rules: bool = True
     check_for_contradictions: bool = True
@@ -147,6 +141,7 @@ REPLACED_CLASSIFIERS = {
     "MitieIntentClassifier",
     "LogisticRegressionClassifier",
     "KeywordIntentClassifier",
+    "ResponseSelector",
 }
 SILENT = {"LexicalSyntacticFeaturizer", "NGramFeaturizer"}
 TOP_LEVEL_KEYS = {
@@ -165,6 +160,16 @@ SKIPPED_EXTRACTORS = {
     "DucklingHTTPExtractor": "Duckling's entities (numbers, dates, amounts...)",
     "SpacyEntityExtractor": "spaCy's pretrained entities (PERSON, GPE...)",
 }
+# Settings Rasa's components take that botcoach's models have no use for: (component or None for
+# any, key) -> why. A value given for one is ignored, with one warning per file naming them all.
+IGNORED_KEYS = {
+    (None, "intent_tokenization_flag"): "botcoach classifies each intent name whole (greet+ask is one intent)",
+    (None, "intent_split_symbol"): "botcoach classifies each intent name whole (greet+ask is one intent)",
+    ("DIETClassifier", "learning_rate"): "botcoach's NLU model keeps its own learning rate and schedule",
+    ("EmbeddingIntentClassifier", "learning_rate"): "botcoach's NLU model keeps its own learning rate and schedule",
+    ("DIETClassifier", "embedding_dimension"): "botcoach's NLU model keeps its own embedding sizes",
+    ("EmbeddingIntentClassifier", "embed_dim"): "botcoach's NLU model keeps its own embedding sizes",
+}
 
 
 class _Reader:
@@ -176,6 +181,7 @@ class _Reader:
         self.nlu, self.pol = self.config.nlu, self.config.policies
         self.max_histories: list[int] = []
         self.skipped: list[tuple[str, Location]] = []
+        self.ignored: list[tuple[str, str, Location]] = []  # (component, key or "", where)
         self._nlu_seen = self._policies_seen = False
 
     # -- messages and typed parameters --------------------------------------------------------
@@ -237,6 +243,7 @@ class _Reader:
             self.policy_component(component, item, loc)
         self.finish_max_history()
         self.finish_skipped()
+        self.finish_ignored()
         return cfg
 
     def components(self, key: str) -> list[tuple[str, dict, Location]]:
@@ -300,7 +307,7 @@ class _Reader:
             # A listed pipeline switches every behaviour off until its component shows up.
             n = self.nlu
             n.use_regex_features = n.use_lookup_features = n.extract_entities = False
-            n.use_synonyms = n.use_response_selector = False
+            n.use_synonyms = False
             n.fallback_threshold = 0.0
         handler = NLU_HANDLERS.get(name)
         if handler is None:
@@ -314,7 +321,9 @@ class _Reader:
 
     def tokenizer(self, name: str, item: dict, loc: Location) -> None:
         if self.param(item, "intent_tokenization_flag", bool):
-            self.nlu.intent_split_symbol = self.param(item, "intent_split_symbol", str) or "_"
+            self.ignore(name, item, "intent_tokenization_flag")
+            if self.param(item, "intent_split_symbol", str) is not None:
+                self.ignore(name, item, "intent_split_symbol")
         if (case := self.param(item, "case_sensitive", bool)) is not None:
             self.nlu.case_sensitive = case
         if name == "JiebaTokenizer":
@@ -332,7 +341,8 @@ class _Reader:
 
     def regex_extractor(self, name: str, item: dict, loc: Location) -> None:
         self.regex_featurizer(name, item, loc)
-        self.nlu.regex_entities = self.nlu.extract_entities = True
+        self.nlu.extract_entities = True
+        self.ignored.append((name, "", loc))
 
     def count_vectors(self, name: str, item: dict, loc: Location) -> None:
         analyzer = self.param(item, "analyzer", str) or "word"
@@ -361,10 +371,11 @@ class _Reader:
         """DIET and its 1.x predecessor: the hyperparameters that carry over to our model."""
         n = self.nlu
         n.epochs = self.param(item, "epochs", int, 1) or n.epochs
-        n.learning_rate = self.param(item, "learning_rate", float, 0.0) or n.learning_rate
-        n.embedding_size = (
-            self.param(item, "embedding_dimension", int, 1) or self.param(item, "embed_dim", int, 1) or n.embedding_size
-        )
+        size = "embedding_dimension" if name == "DIETClassifier" else "embed_dim"
+        if self.param(item, "learning_rate", float, 0.0) is not None:
+            self.ignore(name, item, "learning_rate")
+        if self.param(item, size, int, 1) is not None:
+            self.ignore(name, item, size)
         sizes = item.get("hidden_layers_sizes") or {}
         text_sizes = sizes.get("text") if isinstance(sizes, dict) else None
         text_sizes = text_sizes or item.get("hidden_layers_sizes_a")
@@ -406,9 +417,29 @@ class _Reader:
             "botcoach's own model learns them",
         )
 
-    def switch_on(self, name: str, item: dict, loc: Location) -> None:
-        setattr(
-            self.nlu, {"EntitySynonymMapper": "use_synonyms", "ResponseSelector": "use_response_selector"}[name], True
+    def synonyms(self, name: str, item: dict, loc: Location) -> None:
+        self.nlu.use_synonyms = True
+
+    def ignore(self, name: str, item: dict, key: str) -> None:
+        self.ignored.append((name, key, self.where(item, key)))
+
+    def finish_ignored(self) -> None:
+        """One warning for every setting no botcoach model uses, each with its line and why."""
+        if not self.ignored:
+            return
+        reasons: dict[str, list[str]] = {}
+        for name, key, loc in self.ignored:
+            if key:
+                why = IGNORED_KEYS.get((name, key)) or IGNORED_KEYS[(None, key)]
+                reasons.setdefault(why, []).append(f"{name} {key} (line {loc.line})")
+            else:  # RegexEntityExtractor: the component's own behaviour
+                why = "regex and lookup matches are features of botcoach's entity model, not entities by themselves"
+                reasons.setdefault(why, []).append(f"{name} (line {loc.line})")
+        first = self.ignored[0][2]
+        parts = [f"{', '.join(what)}: {why}" for why, what in reasons.items()]
+        self.warn(
+            first,
+            f"ignored, as botcoach's models do not use them: {'; '.join(parts)}",
         )
 
     def nothing(self, name: str, item: dict, loc: Location) -> None:
@@ -471,7 +502,7 @@ class _Reader:
         """1.x FallbackPolicy/TwoStageFallbackPolicy: thresholds for both NLU and core."""
         p, two_stage = self.pol, name == "TwoStageFallbackPolicy"
         nlu = self.param(item, "nlu_threshold", float, 0.0, 1.0)
-        p.nlu_fallback_threshold = self.nlu.fallback_threshold = 0.3 if nlu is None else nlu
+        self.nlu.fallback_threshold = 0.3 if nlu is None else nlu
         ambiguity = self.param(item, "ambiguity_threshold", float, 0.0, 1.0)
         self.nlu.ambiguity_threshold = 0.1 if ambiguity is None else ambiguity
         core = self.param(item, "core_threshold", float, 0.0, 1.0)
@@ -518,8 +549,7 @@ NLU_HANDLERS: dict[str, Handler] = {  # later keys override: specific handlers w
     "CRFEntityExtractor": _Reader.entity_extractor,
     "MitieEntityExtractor": _Reader.entity_extractor,
     **dict.fromkeys(SKIPPED_EXTRACTORS, _Reader.unsupported_extractor),
-    "EntitySynonymMapper": _Reader.switch_on,
-    "ResponseSelector": _Reader.switch_on,
+    "EntitySynonymMapper": _Reader.synonyms,
 }
 POLICY_HANDLERS: dict[str, Handler] = {
     "MemoizationPolicy": _Reader.memoization,

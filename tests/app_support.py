@@ -3,7 +3,6 @@ bot's custom actions served in-process on a free port, and an app wired to both.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from tui.app_startup import Loaded, Startup
 from tui.background_actions import BackgroundActionServer
 from tui.commands import interactive
 from tui.commands.interactive import action_server_problem
+from tui.settings import InteractiveSettings
 
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
@@ -56,12 +56,12 @@ def project_copy(tmp_path: Path, bot: str = "concertbot") -> Path:
     return target
 
 
-def interactive_args(tmp_path: Path, project: Path, bot: str = "concertbot", **overrides) -> argparse.Namespace:
-    """The command line of `botcoach interactive` on a project copy, with the bot's trained model."""
+def interactive_args(tmp_path: Path, project: Path, bot: str = "concertbot", **overrides) -> InteractiveSettings:
+    """The settings of `botcoach interactive` on a project copy, with the bot's trained model."""
     values = {
         "model": overrides.get("model") or str(trained_model(bot)),
         "endpoints": str(tmp_path / "none.yml"),
-        "data": [str(project / "data")],
+        "data": (str(project / "data"),),
         "domain": str(project / "domain.yml"),
         "config": str(SAMPLES / bot / "config.yml"),
         "conversation_id": "tester",
@@ -73,7 +73,7 @@ def interactive_args(tmp_path: Path, project: Path, bot: str = "concertbot", **o
         "journals": str(tmp_path / ".botcoach"),
     }
     values.update(overrides)
-    return argparse.Namespace(**values)
+    return InteractiveSettings(**values)
 
 
 def make_app(
@@ -94,7 +94,7 @@ def make_app(
 
 
 def app_for(
-    args: argparse.Namespace,
+    args: InteractiveSettings,
     bot: str = "concertbot",
     action_url: str | None = None,
     graph_port: int | None = None,
@@ -102,7 +102,7 @@ def app_for(
     prepare: Callable | None = None,
     data_label: str | None = None,
 ) -> InteractiveApp:
-    """The app on the command line `args` (see interactive_args)."""
+    """The app on the settings `args` (see interactive_args)."""
     url = served_actions(bot) if action_url is None else action_url
 
     def load(progress) -> Loaded:
@@ -118,12 +118,12 @@ def app_for(
         load=load,
         open_session=open_session,
         retrain=lambda progress: interactive.load_bot(args, url, progress, force_train=True),
-        export_paths=default_paths(args.data, args.domain),
+        export_paths=default_paths(list(args.data), args.domain),
         data_label=str(args.data[0]) if data_label is None else data_label,
         check_action_server=action_server_problem,
         graph_port=graph_port,
         keymap=keymap or {},
-        online_learning=not getattr(args, "no_online_learning", False),
+        online_learning=not args.no_online_learning,
         save_learned=lambda learning, session: learning.save(
             session.conversations, interactive._project(args), args.out, session.e2e
         ),

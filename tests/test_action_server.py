@@ -26,6 +26,7 @@ from core.sdk import Action, ActionExecutionRejection, Tracker
 from core.sdk.events import SlotSet
 from tests.conftest import ROOT
 from tui.commands.run import run
+from tui.settings import RunActionsSettings
 
 REQUEST_36 = ROOT.parent / "shared" / "compat" / "rasa-sdk" / "request_rasa3.6.21.json"
 MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
@@ -414,20 +415,8 @@ def test_port_in_use_is_a_botcoach_error(tmp_path):
         port = busy.getsockname()[1]
         file = tmp_path / "busy_actions.py"
         file.write_text("")
-        args = type(
-            "Args",
-            (),
-            {
-                "subcommand": "actions",
-                "actions": str(file),
-                "port": port,
-                "host": None,
-                "cors": [],
-                "auto_reload": False,
-            },
-        )()
         with pytest.raises(BotcoachError, match=f"port {port} is in use: stop the other server or pass --port"):
-            run(args)
+            run(RunActionsSettings(actions=str(file), port=port))
 
 
 def test_auto_reload_serves_the_edited_action(tmp_path):

@@ -19,6 +19,7 @@ from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.menu import MenuScreen
 from tui.screens.pick import PickScreen
 from tui.screens.text_prompt import TextPromptScreen
+from tui.settings import InteractiveSettings, settings_for
 
 pytestmark = pytest.mark.timeout(120)
 HAS_STORY_EXPORT = importlib.util.find_spec("core.story_export") is not None
@@ -322,7 +323,13 @@ def test_the_command_line_sets_the_graph_port_and_reads_the_project_keymap(tmp_p
     (tmp_path / ".botcoach").mkdir()
     (tmp_path / ".botcoach" / "keymap.yml").write_text("botcoach.graph: f7\n")
     parser = build_parser()
-    assert startup_for(parser.parse_args(["interactive"])).graph_port == 5005
-    assert startup_for(parser.parse_args(["interactive", "-p", "6006"])).graph_port == 6006
-    skipped = startup_for(parser.parse_args(["interactive", "--skip-visualization"]))
+
+    def startup(*argv: str):
+        options = settings_for(parser.parse_args(["interactive", *argv]))
+        assert isinstance(options, InteractiveSettings)
+        return startup_for(options)
+
+    assert startup().graph_port == 5005
+    assert startup("-p", "6006").graph_port == 6006
+    skipped = startup("--skip-visualization")
     assert skipped.graph_port is None and skipped.keymap == {"botcoach.graph": "f7"}

@@ -13,6 +13,7 @@ from core.errors import DataError, Location
 from tests.conftest import ROOT
 from tui import cli
 from tui.cli import build_parser, main
+from tui.settings import VisualizeSettings
 
 
 @pytest.fixture(autouse=True)
@@ -203,13 +204,13 @@ def _fake_command(monkeypatch, name: str, run):
 def test_dispatch_passes_the_arguments_and_returns_the_exit_code(monkeypatch):
     seen = {}
 
-    def run(args):
-        seen.update(vars(args), level=logging.getLogger().level)
+    def run(options):
+        seen.update(options=options, level=logging.getLogger().level)
         return 3
 
     _fake_command(monkeypatch, "visualize", run)
     assert main(["visualize", "--out", "g.html", "--debug"]) == 3
-    assert seen["out"] == "g.html" and seen["command"] == "visualize" and seen["level"] == logging.DEBUG
+    assert seen["options"] == VisualizeSettings(out="g.html") and seen["level"] == logging.DEBUG
     _fake_command(monkeypatch, "shell", lambda args: None)
     assert main(["shell", "--quiet"]) == 0
     assert logging.getLogger().level == logging.ERROR

@@ -44,7 +44,7 @@ def test_concertbot_1x_keras_and_fallback_policy():
     pol = config.policies
     assert pol.ted and pol.ted_epochs == 200 and pol.max_history == 5
     assert pol.memoization and pol.rules  # MappingPolicy means rules
-    assert pol.nlu_fallback_threshold == 0.3 and pol.nlu_fallback_action == "action_default_fallback"
+    assert pol.nlu_fallback_action == "action_default_fallback"
     assert config.nlu.fallback_threshold == 0.3
     # supervised_embeddings template: char_wb 1..4, CRF entities, synonyms, regex features
     assert config.nlu.char_ngram_range == (1, 4)
@@ -80,7 +80,6 @@ def test_concertbot_3x_and_moodbot_3x():
     concert = load_config(COMPAT / "concertbot-3x" / "config.yml")
     assert concert.nlu.fallback_threshold == 0.4 and concert.nlu.epochs == 100
     assert concert.nlu.char_ngram_range == (1, 4) and concert.policies.ted_epochs == 200
-    assert not concert.nlu.use_response_selector
     mood = load_config(COMPAT / "moodbot-3x" / "config.yml")
     assert not mood.nlu.extract_entities  # DIET entity_recognition: False
 
@@ -149,7 +148,7 @@ def test_two_stage_fallback_and_unexpected_intent_policy():
         "c.yml",
     )
     pol = config.policies
-    assert pol.nlu_fallback_threshold == 0.6 and config.nlu.fallback_threshold == 0.6
+    assert config.nlu.fallback_threshold == 0.6
     assert pol.core_fallback_threshold == 0.2 and pol.core_fallback_action == "action_core_fb"
     assert pol.nlu_fallback_action == "action_two_stage_fallback"
     assert config.warnings == [
@@ -170,13 +169,49 @@ def test_featurizer_and_classifier_parameters():
         "c.yml",
     )
     nlu = config.nlu
-    assert nlu.intent_split_symbol == "+" and nlu.word_ngram_max == 3 and nlu.case_sensitive
+    assert nlu.word_ngram_max == 3 and nlu.case_sensitive
     assert nlu.char_ngram_range == (3, 5)
-    assert nlu.regex_entities and nlu.extract_entities  # entities come from the regex extractor
+    assert nlu.extract_entities  # the regex extractor asks for entities
     assert nlu.use_regex_features and not nlu.use_lookup_features
-    assert (nlu.learning_rate, nlu.embedding_size, nlu.hidden_size) == (0.01, 32, 64)
-    assert nlu.fallback_threshold == 0.3 and nlu.use_response_selector and not nlu.use_synonyms
+    assert nlu.hidden_size == 64
+    assert nlu.fallback_threshold == 0.3 and not nlu.use_synonyms
     assert nlu.epochs == 40  # ResponseSelector epochs do not set the intent model's
+    assert any(note.startswith("c.yml:19: ResponseSelector") for note in config.notes)
+
+
+def test_settings_no_model_uses_are_named_in_one_warning_with_file_and_line():
+    config = read_config(
+        "pipeline:\n"
+        "  - name: WhitespaceTokenizer\n    intent_tokenization_flag: true\n    intent_split_symbol: '+'\n"
+        "  - name: RegexEntityExtractor\n"
+        "  - name: DIETClassifier\n    learning_rate: 0.01\n    embedding_dimension: 32\n    epochs: 5\n",
+        "c.yml",
+    )
+    (warning,) = config.warnings
+    assert warning.startswith("c.yml:3: ignored, as botcoach's models do not use them: ")
+    for named in (
+        "WhitespaceTokenizer intent_tokenization_flag (line 3)",
+        "WhitespaceTokenizer intent_split_symbol (line 4)",
+        "RegexEntityExtractor (line 5)",
+        "DIETClassifier learning_rate (line 7)",
+        "DIETClassifier embedding_dimension (line 8)",
+    ):
+        assert named in warning
+    assert "epochs" not in warning and config.nlu.epochs == 5  # what is used is not named
+    legacy = read_config("pipeline:\n  - name: EmbeddingIntentClassifier\n    embed_dim: 10\n", "old.yml")
+    assert legacy.warnings == [
+        "old.yml:3: ignored, as botcoach's models do not use them: EmbeddingIntentClassifier embed_dim (line 3): "
+        "botcoach's NLU model keeps its own embedding sizes"
+    ]
+
+
+def test_a_split_symbol_without_the_flag_and_a_plain_diet_warn_nothing():
+    config = read_config(
+        "pipeline:\n  - name: WhitespaceTokenizer\n    intent_split_symbol: '+'\n"
+        "  - name: DIETClassifier\n    epochs: 100\n    constrain_similarities: true\n",
+        "c.yml",
+    )
+    assert config.warnings == []
 
 
 def test_old_style_names_and_warnings_for_unsupported_components():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
 import subprocess
@@ -18,6 +17,7 @@ from core.runtime import Agent
 from core.training import load_project, train
 from tests.conftest import ROOT
 from tui.commands import shell
+from tui.settings import ShellSettings
 
 CONCERTBOT = ROOT / "sample_data" / "concertbot"
 
@@ -96,9 +96,11 @@ def test_shell_lists_buttons_and_takes_their_number(monkeypatch, capsys):
         agents.append(Agent(BUTTON_DOMAIN, ensemble=_Ensemble(), rng=random.Random(0), **options))
         return agents[-1]
 
+    closed: list[Agent] = []
     monkeypatch.setattr(Agent, "load", staticmethod(load))
+    monkeypatch.setattr(Agent, "close", lambda agent: closed.append(agent))
     monkeypatch.setattr(sys, "stdin", io.StringIO("/greet\n1\n"))
-    code = shell.run(argparse.Namespace(model="m", endpoints=None, conversation_id="me"))
+    code = shell.run(ShellSettings(model="m", conversation_id="me"))
     out = capsys.readouterr().out
     assert code == 0
     assert "Shall we?\nImage: https://example.org/a.png\n  1: Yes (/affirm)\n  2: No (/deny)" in out
@@ -106,3 +108,4 @@ def test_shell_lists_buttons_and_takes_their_number(monkeypatch, capsys):
     tracker = agents[0].tracker_for("me")
     assert [e.intent_name for e in tracker.events if e.type_name == "user"] == ["greet", "affirm"]
     assert tracker.latest_input_channel == "cmdline"
+    assert closed == agents  # the connection to the action server is closed on the way out

@@ -12,8 +12,9 @@ from core.tracker_store import open_source
 from core.training_data.loader import load_training_data
 from tests.app_support import project_copy, trained_model
 from tests.test_tracker_store import STORE
-from tui.cli import build_parser, main
+from tui.cli import main
 from tui.commands.interactive import read_stored
+from tui.settings import InteractiveSettings
 
 
 def _steps(story) -> list[str]:
@@ -64,10 +65,10 @@ def test_anna_sad_turn_corrected_replayed_and_exported(tmp_path):
 
 
 def test_interactive_from_store_reads_the_conversation_before_the_app_starts(capsys):
-    args = build_parser().parse_args(["interactive", "--from-store", "user-cleo", "--store", str(STORE / "tracker.db")])
-    read_stored(args)
-    assert [turn.text for turn in args.stored.turns] == ["good morning", "meh", "no, not really", "ok bye then"]
-    assert args.stored.origin.endswith("sender user-cleo")
+    stored = read_stored(InteractiveSettings(from_store="user-cleo", store=str(STORE / "tracker.db")))
+    assert stored is not None
+    assert [turn.text for turn in stored.turns] == ["good morning", "meh", "no, not really", "ok bye then"]
+    assert stored.origin.endswith("sender user-cleo")
     # an unknown sender: one line and exit 1, the app never starts
     assert main(["interactive", "--from-store", "user-zed", "--store", str(STORE / "tracker.db")]) == 1
     assert "no conversation with sender 'user-zed'" in capsys.readouterr().err

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from core.errors import DataError
 from tests.conftest import COMPAT
 from tui.cli import main as cli_main
 from tui.commands.interactive import find_or_train_model
+from tui.settings import InteractiveSettings
 
 
 @pytest.fixture
@@ -88,11 +88,11 @@ def test_validate_and_train_agree(project: Path, capsys: pytest.CaptureFixture[s
 
 def test_the_app_refuses_to_train_what_validation_rejects(project: Path) -> None:
     _empty_domain(project)
-    args = argparse.Namespace(
+    args = InteractiveSettings(
         model=str(project / "models"),
         config=str(project / "config.yml"),
         domain=str(project / "domain.yml"),
-        data=[str(project / "data")],
+        data=(str(project / "data"),),
     )
     with pytest.raises(DataError, match="the domain is empty"):
         find_or_train_model(args)

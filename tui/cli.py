@@ -13,9 +13,20 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from typing import get_args
 
 from core import limits
 from core.errors import BotcoachError
+from tui import settings
+from tui.settings import (
+    ConversationsSettings,
+    ConvertSettings,
+    InteractiveSettings,
+    RunActionsSettings,
+    TestSettings,
+    TrainSettings,
+    VisualizeSettings,
+)
 
 PROG = "botcoach"
 SUPPRESS = argparse.SUPPRESS
@@ -35,6 +46,8 @@ def _flag(parser: argparse.ArgumentParser, top: bool, *names: str, default=None,
     """Add a flag; below the command level its default is SUPPRESS so a value given earlier
     (`botcoach train -c x.yml nlu`) is not overwritten by the sub-command's default. The help
     names the effective default either way."""
+    if isinstance(default, tuple):
+        default = list(default) or None  # argparse's own type for nargs; () shows no default
     if default not in (None, False):
         shown = " ".join(default) if isinstance(default, list) else default
         kwargs["help"] = f"{kwargs['help']} (default: {shown})"
@@ -53,11 +66,11 @@ def _log_flags(parser: argparse.ArgumentParser, top: bool) -> None:
 
 # -- the flags of each command; `top` is False when added again on a sub-command ------------------
 def _config(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-c", "--config", default="config.yml", help="model configuration (pipeline and policies)")
+    _flag(p, top, "-c", "--config", default=settings.CONFIG, help="model configuration (pipeline and policies)")
 
 
 def _domain(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-d", "--domain", default="domain.yml", help="domain file or directory")
+    _flag(p, top, "-d", "--domain", default=settings.DOMAIN, help="domain file or directory")
 
 
 def _data(p: argparse.ArgumentParser, top: bool) -> None:
@@ -66,7 +79,7 @@ def _data(p: argparse.ArgumentParser, top: bool) -> None:
         top,
         "--data",
         nargs="+",
-        default=["data"],
+        default=settings.DATA,
         metavar="PATH",
         help="training data files or directories (stories, rules, NLU)",
     )
@@ -74,12 +87,17 @@ def _data(p: argparse.ArgumentParser, top: bool) -> None:
 
 def _model(p: argparse.ArgumentParser, top: bool) -> None:
     _flag(
-        p, top, "-m", "--model", default="models", help="a model archive, or a directory whose newest archive is used"
+        p,
+        top,
+        "-m",
+        "--model",
+        default=settings.MODELS,
+        help="a model archive, or a directory whose newest archive is used",
     )
 
 
 def _endpoints(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--endpoints", default="endpoints.yml", help="endpoints file (action server URL)")
+    _flag(p, top, "--endpoints", default=settings.ENDPOINTS, help="endpoints file (action server URL)")
 
 
 def _conversation_id(p: argparse.ArgumentParser, top: bool) -> None:
@@ -92,21 +110,23 @@ def _store_flags(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _conversations_flags(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--endpoints", default="endpoints.yml", help="endpoints file whose tracker_store: is read")
+    _flag(p, top, "--endpoints", default=settings.ENDPOINTS, help="endpoints file whose tracker_store: is read")
     _store_flags(p, top)
-    _flag(p, top, "--sort", choices=["newest", "suspicious"], default="newest", help="order of the list")
+    _flag(
+        p, top, "--sort", choices=get_args(settings.Order), default=ConversationsSettings.sort, help="order of the list"
+    )
     _flag(p, top, "--sender", help="only senders containing this text")
     _flag(
         p, top, "--mark", choices=["fallback", "low-confidence", "unlikely-intent"], help="only conversations marked so"
     )
-    _flag(p, top, "--page", type=int, default=1, help="page number")
-    _flag(p, top, "--page-size", type=int, default=20, help="conversations per page")
+    _flag(p, top, "--page", type=int, default=ConversationsSettings.page, help="page number")
+    _flag(p, top, "--page-size", type=int, default=ConversationsSettings.page_size, help="conversations per page")
 
 
 def _train_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _config(p, top)
     _domain(p, top)
-    _flag(p, top, "--out", default="models", help="directory the model archive is written to")
+    _flag(p, top, "--out", default=TrainSettings.out, help="directory the model archive is written to")
     _flag(p, top, "--fixed-model-name", metavar="NAME", help="file name of the archive, without .tar.gz")
     _flag(p, top, "--force", action="store_true", default=False, help="retrain even when nothing changed")
     _flag(
@@ -131,7 +151,7 @@ def _train_nlu_data(p: argparse.ArgumentParser, top: bool) -> None:
         "--nlu",
         dest="data",
         nargs="+",
-        default=["data"],
+        default=TrainSettings.data,
         metavar="PATH",
         help="NLU data files or directories",
     )
@@ -145,7 +165,7 @@ def _train_core_data(p: argparse.ArgumentParser, top: bool) -> None:
         "--stories",
         dest="data",
         nargs="+",
-        default=["data"],
+        default=TrainSettings.data,
         metavar="PATH",
         help="story and rule files or directories",
     )
@@ -153,17 +173,17 @@ def _train_core_data(p: argparse.ArgumentParser, top: bool) -> None:
 
 def _test_flags(p: argparse.ArgumentParser, top: bool) -> None:
     _model(p, top)
-    _flag(p, top, "--out", default="results", help="directory for reports and error lists")
+    _flag(p, top, "--out", default=TestSettings.out, help="directory for reports and error lists")
     _config(p, top)
     _domain(p, top)
 
 
 def _test_stories(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-s", "--stories", default="tests", help="test stories file or directory")
+    _flag(p, top, "-s", "--stories", default=TestSettings.stories, help="test stories file or directory")
 
 
 def _test_nlu(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-u", "--nlu", default="data", help="NLU test data file or directory")
+    _flag(p, top, "-u", "--nlu", default=TestSettings.nlu, help="NLU test data file or directory")
     _flag(
         p,
         top,
@@ -172,12 +192,12 @@ def _test_nlu(p: argparse.ArgumentParser, top: bool) -> None:
         default=False,
         help="train and test on folds of the NLU data instead of testing a model",
     )
-    _flag(p, top, "-f", "--folds", type=int, default=5, help="number of folds for --cross-validation")
+    _flag(p, top, "-f", "--folds", type=int, default=TestSettings.folds, help="number of folds for --cross-validation")
     _flag(
         p,
         top,
         "--out-of-scope-intent",
-        default="nlu_fallback",
+        default=TestSettings.out_of_scope_intent,
         metavar="NAME",
         help="the intent of out-of-scope test examples: its recall and precision are reported "
         "(answering it or nlu_fallback counts as catching one)",
@@ -214,7 +234,9 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
         default=False,
         help="do not serve the conversation graph in the browser",
     )
-    _flag(p, top, "-p", "--port", type=int, default=5005, help="port of the conversation graph page")
+    _flag(
+        p, top, "-p", "--port", type=int, default=InteractiveSettings.port, help="port of the conversation graph page"
+    )
     _flag(
         p,
         top,
@@ -231,7 +253,7 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
         default=False,
         help="do not update the models after each correction (they learn it at the next `botcoach train`)",
     )
-    _flag(p, top, "--out", default="models", help="directory for models trained during the session")
+    _flag(p, top, "--out", default=InteractiveSettings.out, help="directory for models trained during the session")
     _flag(
         p,
         top,
@@ -245,7 +267,7 @@ def _interactive_flags(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _sessions_flags(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--journals", default=".botcoach", metavar="DIR", help="where session journals are kept")
+    _flag(p, top, "--journals", default=settings.JOURNALS, metavar="DIR", help="where session journals are kept")
 
 
 def _session_id(p: argparse.ArgumentParser, top: bool) -> None:
@@ -270,8 +292,15 @@ def _shell_flags(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _run_actions_flags(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--actions", default="actions", metavar="MODULE", help="Python module or file with the actions")
-    _flag(p, top, "-p", "--port", type=int, default=5055, help="port to listen on")
+    _flag(
+        p,
+        top,
+        "--actions",
+        default=RunActionsSettings.actions,
+        metavar="MODULE",
+        help="Python module or file with the actions",
+    )
+    _flag(p, top, "-p", "--port", type=int, default=RunActionsSettings.port, help="port to listen on")
     _flag(
         p,
         top,
@@ -279,7 +308,7 @@ def _run_actions_flags(p: argparse.ArgumentParser, top: bool) -> None:
         "--interface",
         "--host",
         dest="host",
-        default="127.0.0.1",
+        default=RunActionsSettings.host,
         help="network interface to listen on (0.0.0.0 to accept other machines)",
     )
     _flag(p, top, "--cors", nargs="*", metavar="ORIGIN", help="allowed CORS origins (* for all)")
@@ -304,17 +333,26 @@ def _validate_flags(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def _convert_flags(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "--data", default="data", metavar="PATH", help="file or directory to convert")
-    _flag(p, top, "-f", "--format", choices=["md", "yaml", "json"], default="yaml", help="output format")
-    _flag(p, top, "--out", default="data", metavar="PATH", help="file or directory to write")
-    _flag(p, top, "-l", "--language", default="en", help="language of the data")
+    _flag(p, top, "--data", default=ConvertSettings.data, metavar="PATH", help="file or directory to convert")
+    _flag(
+        p, top, "-f", "--format", choices=["md", "yaml", "json"], default=ConvertSettings.format, help="output format"
+    )
+    _flag(p, top, "--out", default=ConvertSettings.out, metavar="PATH", help="file or directory to write")
+    _flag(p, top, "-l", "--language", default=ConvertSettings.language, help="language of the data")
 
 
 def _visualize_flags(p: argparse.ArgumentParser, top: bool) -> None:
-    _flag(p, top, "-s", "--stories", default="data", help="story files or directory")
+    _flag(p, top, "-s", "--stories", default=VisualizeSettings.stories, help="story files or directory")
     _domain(p, top)
-    _flag(p, top, "--out", default="graph.html", help="HTML file of the graph")
-    _flag(p, top, "--max-history", type=int, default=2, help="turns of history that make two states the same")
+    _flag(p, top, "--out", default=VisualizeSettings.out, help="HTML file of the graph")
+    _flag(
+        p,
+        top,
+        "--max-history",
+        type=int,
+        default=VisualizeSettings.max_history,
+        help="turns of history that make two states the same",
+    )
 
 
 # (name, one-line help, description, flag adders, sub-commands or None, required?)
@@ -545,7 +583,7 @@ def _print_error(text: str, hint_style: str = "red") -> None:
 
 def _dispatch(args: argparse.Namespace) -> int:
     module = importlib.import_module(f"tui.commands.{args.command}")  # lazily: --help stays fast
-    result = module.run(args)
+    result = module.run(settings.settings_for(args))
     return 0 if result is None else int(result)
 
 

@@ -28,6 +28,7 @@ from core.events import (
     SlotSet,
     UserUtteranceReverted,
 )
+from core.runtime.action_client import ActionClient
 from core.runtime.responses import ResponseGenerator, bot_uttered
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 
@@ -47,7 +48,10 @@ class ActionRejected(Exception):
 
 
 class ActionResolver(Protocol):
-    """What an action needs of the registry: another action, by name."""
+    """What an action needs of the registry: another action, by name, and the HTTP client that
+    remote actions share."""
+
+    client: ActionClient
 
     def resolve(self, name: str) -> Action: ...
 

@@ -5,7 +5,9 @@ message, extract slots, then predict and run actions until the bot listens (at m
 `max_predictions` of them). The interactive app instead drives the same steps one at a time so a
 person can confirm or correct each: `parse`, `handle_user`, `predict`, `execute`, `undo`. Each
 step appends its events to the tracker and returns them; only `execute` of a custom action waits
-on the network, and it has an async form (`execute_async`) and a bounded timeout.
+on the network, and it has an async form (`execute_async`) and a bounded timeout. The sync forms
+run on the calling thread's long-lived loop, and every action-server call on one shared loop
+where the HTTP session lives (core/runtime/event_loop.py); `close()` closes that session.
 
 Errors a user can cause (an action server that is down, slow or broken) surface as
 `ActionServerError`: `execute` raises it and appends nothing, so the person can pick another
@@ -14,16 +16,14 @@ action; a whole turn reports it in `Turn.problems` and goes on, as Rasa does.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from core.domain import Domain
 from core.errors import ActionServerError, BotcoachError, DataError, ModelError
@@ -40,6 +40,7 @@ from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Parse
 from core.policies.ensemble import PolicyEnsemble
 from core.prediction import Prediction
+from core.runtime import event_loop
 from core.runtime.actions import ActionContext, ActionRejected
 from core.runtime.endpoints import EndpointConfig, load_endpoints
 from core.runtime.registry import ActionRegistry
@@ -51,7 +52,6 @@ if TYPE_CHECKING:  # both load torch, which importing the agent (the CLI, the sh
     from core.nlu.interpreter import Interpreter
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 ACTION_EXTRACT_SLOTS = "action_extract_slots"
 RESTART_INTENT = "restart"
@@ -110,6 +110,10 @@ class Agent:
 
         return cls.from_model(load_model(model_path), endpoints, **options)
 
+    def close(self) -> None:
+        """Close the connection to the action server (a later call opens a new one)."""
+        self.registry.client.close()
+
     # -- trackers -------------------------------------------------------------------------------
 
     def create_tracker(self, sender_id: str) -> DialogueStateTracker:
@@ -145,7 +149,7 @@ class Agent:
         return bool(minutes and minutes > 0 and last_user and time.time() - last_user.timestamp > minutes * 60)
 
     def start_session(self, tracker: DialogueStateTracker, metadata: dict[str, Any] | None = None) -> list[Event]:
-        return _run_sync(self._start_session(tracker, self._context(tracker, metadata)))
+        return event_loop.run(self._start_session(tracker, self._context(tracker, metadata)))
 
     def handle_user(
         self,
@@ -156,7 +160,7 @@ class Agent:
     ) -> list[Event]:
         """Log the (confirmed) user message and run slot extraction; a new session first if due."""
         context = self._context(tracker, metadata, input_channel)
-        return _run_sync(self._handle_user(tracker, parse, input_channel, metadata, context))
+        return event_loop.run(self._handle_user(tracker, parse, input_channel, metadata, context))
 
     def predict(self, tracker: DialogueStateTracker) -> Prediction:
         if self.ensemble is None:
@@ -177,7 +181,7 @@ class Agent:
         self, tracker: DialogueStateTracker, action_name: str, prediction: Prediction | None = None
     ) -> list[Event]:
         """`execute_async` for callers without an event loop (a worker thread, the shell)."""
-        return _run_sync(self.execute_async(tracker, action_name, prediction))
+        return event_loop.run(self.execute_async(tracker, action_name, prediction))
 
     def can_undo(self, tracker: DialogueStateTracker) -> bool:
         return self._undo_target(tracker) is not None
@@ -206,7 +210,7 @@ class Agent:
         input_channel: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Turn:
-        return _run_sync(self.handle_message_async(tracker_or_sender, text, parse, input_channel, metadata))
+        return event_loop.run(self.handle_message_async(tracker_or_sender, text, parse, input_channel, metadata))
 
     async def handle_message_async(
         self,
@@ -374,14 +378,3 @@ def user_uttered(parse: Parse, input_channel: str | None = None, metadata: dict[
         message_id=parse.get("message_id") or uuid.uuid4().hex,
         metadata=dict(metadata or {}),
     )
-
-
-def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to the end from synchronous code, even under a running event loop (then
-    in a helper thread, so that loop is not re-entered)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from core.domain import Domain
 from core.errors import ActionServerError
+from core.runtime.action_client import ActionClient
 from core.runtime.actions import (
     Action,
     BackAction,
@@ -31,6 +32,7 @@ from core.runtime.fallback import (
     RevertFallbackEventsAction,
     TwoStageFallbackAction,
 )
+from core.runtime.remote import RemoteAction
 from core.runtime.slot_filling import ExtractSlotsAction
 
 ActionFactory = Callable[[str], Action]
@@ -65,6 +67,7 @@ class ActionRegistry:
     def __init__(self, domain: Domain, action_endpoint: EndpointConfig | None = None):
         self.domain = domain
         self.action_endpoint = action_endpoint
+        self.client = ActionClient()  # one HTTP session for every remote action of this registry
         self._defaults = builtin_factories()
         self._registered: dict[str, ActionFactory] = {}
         self._resolvers: list[Resolver] = []
@@ -95,8 +98,6 @@ class ActionRegistry:
         return self.remote(name)
 
     def remote(self, name: str) -> Action:
-        from core.runtime.remote import RemoteAction  # noqa: PLC0415 - loads aiohttp (0.2-0.4 s): not at start-up
-
         if self.action_endpoint is None:
             raise ActionServerError(
                 f"'{name}' is a custom action, and no action server is configured to run it",

@@ -5,14 +5,13 @@ answer's `events` are read with our event reader and its `responses` become `Bot
 `response` (or 1.x `template`) key being rendered from the domain's responses. Every way the
 call can fail becomes an `ActionServerError` that says what happened and what to do, except a
 400 naming the action, which is the SDK's ActionExecutionRejection and becomes `ActionRejected`.
+The HTTP goes through the registry's `ActionClient` (one session for all calls).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-import aiohttp
 
 from core.errors import ActionServerError, DataError
 from core.events import Event, events_from_dicts
@@ -23,7 +22,6 @@ from core.tracker import DialogueStateTracker
 
 # The Rasa version whose wire format we speak; rasa-sdk parses it, so it must look like one.
 RASA_WIRE_VERSION = "3.6.21"
-START_HINT = "start it with `botcoach run actions` (or check action_endpoint in endpoints.yml)"
 
 
 class RemoteAction(Action):
@@ -41,34 +39,12 @@ class RemoteAction(Action):
         }
 
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
-        body = await self._call(self.request_body(tracker, context))
+        body = await self._call(self.request_body(tracker, context), context)
         return self._read_answer(body, tracker, context)
 
-    async def _call(self, request: dict[str, Any]) -> Any:
+    async def _call(self, request: dict[str, Any], context: ActionContext) -> Any:
         url = self.endpoint.url
-        timeout = aiohttp.ClientTimeout(total=self.endpoint.timeout)
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.post(url, json=request, params=self.endpoint.params) as response,
-            ):
-                text = await response.text(errors="replace")
-                status = response.status
-        except TimeoutError:
-            raise ActionServerError(
-                f"the action server at {url} did not answer '{self.name}' within {self.endpoint.timeout:g} s",
-                hint="make the action faster, or raise `timeout:` under action_endpoint in endpoints.yml",
-            ) from None
-        except aiohttp.ClientConnectionError as error:
-            raise ActionServerError(
-                f"the action server at {url} is not running: start it with `botcoach run actions` "
-                f"(the custom action '{self.name}' could not run: {error})",
-                hint="if it runs elsewhere, correct the url under action_endpoint in endpoints.yml",
-            ) from None
-        except aiohttp.ClientError as error:
-            raise ActionServerError(
-                f"calling the action server at {url} for '{self.name}' failed: {error}", hint=START_HINT
-            ) from None
+        status, text = await context.registry.client.post(self.endpoint, request, self.name)
         if status != 200:
             raise self._http_error(status, text)
         try:

@@ -1,1 +1,1 @@
-"""One module per `botcoach` subcommand; each exposes a function taking the parsed arguments."""
+"""One module per `botcoach` subcommand; each exposes `run(settings)`, its options typed (tui/settings.py)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -12,18 +11,19 @@ from rich.table import Table
 
 from core.tracker_store import TrackerSource, open_source
 from core.tracker_store.listing import page_of
+from tui.settings import ConversationsSettings, StoreSettings
 
 
-def source_from_args(args: argparse.Namespace) -> TrackerSource:
+def tracker_source(options: StoreSettings) -> TrackerSource:
     """The store the flags name: tracker JSON files, a SQLite file, or endpoints.yml's tracker_store."""
-    trackers = [Path(path) for path in args.trackers] if args.trackers else None
-    return open_source(store=args.store, endpoints=Path(args.endpoints), trackers=trackers)
+    trackers = [Path(path) for path in options.trackers] if options.trackers else None
+    return open_source(store=options.store, endpoints=Path(options.endpoints), trackers=trackers)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: ConversationsSettings) -> int:
     console = Console(highlight=False, soft_wrap=True)
-    source = source_from_args(args)
-    page = page_of(source.summaries(), args.sort, args.page, args.page_size, args.sender, args.mark)
+    source = tracker_source(options)
+    page = page_of(source.summaries(), options.sort, options.page, options.page_size, options.sender, options.mark)
     if not page.total:
         console.print(f"No stored conversations in {escape(source.describe())}.")
         return 0
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(escape(row.sender), started, str(row.turns), ", ".join(row.marks) or "-")
     console.print(table)
     console.print(
-        f"page {page.number} of {page.pages} ({page.total} conversations, {args.sort} first) · next: --page "
+        f"page {page.number} of {page.pages} ({page.total} conversations, {options.sort} first) · next: --page "
         f"{min(page.number + 1, page.pages)} · teach from one: botcoach interactive --from-store SENDER"
     )
     return 0

@@ -11,7 +11,6 @@ session and the agent talks to it instead of the endpoints file's URL.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +18,10 @@ from typing import TYPE_CHECKING
 
 from core.errors import BotcoachError
 from core.training_observer import TrainingObserver
+from tui.settings import InteractiveSettings
 
 if TYPE_CHECKING:
+    from core.interactive.replay import StoredConversation
     from core.interactive.session import Session
     from tui.app_startup import Loaded, Startup
 
@@ -51,27 +52,27 @@ class ProgressLines(TrainingObserver):
         self.report(message)
 
 
-def _project(args: argparse.Namespace):
+def _project(options: InteractiveSettings):
     from core.training import load_project  # noqa: PLC0415 - loads torch: only in the load worker
 
-    return load_project(args.config, args.domain, list(args.data))
+    return load_project(options.config, options.domain, list(options.data))
 
 
-def find_or_train_model(args: argparse.Namespace, progress: Progress | None = None) -> Path:
+def find_or_train_model(options: InteractiveSettings, progress: Progress | None = None) -> Path:
     """The archive `-m` names; for a models folder, its newest archive if it was trained on the
     project's data as it is now, else a model trained now (reporting to `progress`). When the
     data cannot be trained, the newest archive is used with a warning."""
     from core.model_archive import newest_archive, resolve_model_path  # noqa: PLC0415 - start-up time
     from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch: only in the load worker
 
-    model = Path(args.model)
+    model = Path(options.model)
     if model.is_file() or model.suffix in (".gz", ".tar"):
         return resolve_model_path(model)
     report = progress or (lambda line: None)
     newest = newest_archive(model)
     report("checking whether the model matches the project's data…")
     try:
-        project = _project(args)
+        project = _project(options)
         result = train(project, parts_to_train(project, None), model, observer=ProgressLines(report))
     except BotcoachError as problem:
         if newest is None:
@@ -82,7 +83,9 @@ def find_or_train_model(args: argparse.Namespace, progress: Progress | None = No
     return result.path
 
 
-def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progress, force_train: bool = False) -> Loaded:
+def load_bot(
+    options: InteractiveSettings, action_url: str | None, progress: Progress, force_train: bool = False
+) -> Loaded:
     """The whole startup that may be slow (torch, training, the model): it runs in the app's worker."""
     from core.domain import load_domain  # noqa: PLC0415 - start-up time
     from core.interactive.journal import list_sessions  # noqa: PLC0415 - start-up time
@@ -95,67 +98,67 @@ def load_bot(args: argparse.Namespace, action_url: str | None, progress: Progres
     if force_train:
         from core.training import parts_to_train, train  # noqa: PLC0415 - loads torch
 
-        project = _project(args)
-        out = args.out
-        model_path = train(project, parts_to_train(project, None), out, observer=ProgressLines(progress)).path
+        project = _project(options)
+        model_path = train(project, parts_to_train(project, None), options.out, observer=ProgressLines(progress)).path
     else:
-        model_path = find_or_train_model(args, progress)
+        model_path = find_or_train_model(options, progress)
     progress(f"loading {model_path.name}…")
-    agent = Agent.load(model_path, args.endpoints, channel="interactive")
+    agent = Agent.load(model_path, options.endpoints, channel="interactive")
     if action_url:
         agent.registry.action_endpoint = EndpointConfig(action_url)
     register_forms(agent, agent.domain, agent.registry.action_endpoint)
     fit = None
-    if Path(args.domain).is_file():
+    if Path(options.domain).is_file():
         try:
-            found = model_fit(agent.domain, load_domain(args.domain))
+            found = model_fit(agent.domain, load_domain(options.domain))
         except BotcoachError:
             found = None  # the project's domain does not read: `data validate` says why
         fit = None if found is None or found.fits else found
     resume = None
-    if args.resume is not None:
+    if options.resume is not None:
         from core.interactive.journal import find_session  # noqa: PLC0415 - start-up time
 
-        resume = find_session(args.journals, args.resume or None).path
-    unfinished = [s for s in list_sessions(args.journals) if not s.finished and not s.problem]
+        resume = find_session(options.journals, options.resume or None).path
+    unfinished = [s for s in list_sessions(options.journals) if not s.finished and not s.problem]
     return Loaded(agent, model_path.name, fit, unfinished, resume)
 
 
-def open_session(args: argparse.Namespace, loaded: Loaded, resume: Path | None) -> Session:
-    """A new session on the loaded bot, or the journaled one at `resume`."""
+def open_session(
+    options: InteractiveSettings, loaded: Loaded, resume: Path | None, stored: StoredConversation | None = None
+) -> Session:
+    """A new session on the loaded bot (replaying `stored` when given), or the journaled one at `resume`."""
     from core.interactive.session import ProjectFiles, Session  # noqa: PLC0415 - start-up time
 
     if resume is not None:
         session = Session.resume(loaded.agent, resume)
     else:
-        project = ProjectFiles([str(d) for d in args.data], str(args.domain), loaded.model_label)
-        session = Session(loaded.agent, args.journals, args.conversation_id, bool(args.e2e), project)
-    session.load_training_stories = lambda: _training_stories(args)
+        project = ProjectFiles(list(options.data), options.domain, loaded.model_label)
+        session = Session(loaded.agent, options.journals, options.conversation_id, options.e2e, project)
+    session.load_training_stories = lambda: _training_stories(options)
     session.model_label = loaded.model_label
-    stored = getattr(args, "stored", None)
     if stored is not None and resume is None:
         session.replay_stored(stored)
     return session
 
 
-def read_stored(args: argparse.Namespace) -> None:
+def read_stored(options: InteractiveSettings) -> StoredConversation | None:
     """--from-store SENDER: the stored conversation, read before the app starts so that a store
     that cannot be read is a one-line error, not a broken screen."""
-    if not getattr(args, "from_store", None):
-        return
+    if not options.from_store:
+        return None
     from core.interactive.replay import stored_conversation  # noqa: PLC0415 - start-up time
-    from tui.commands.conversations import source_from_args  # noqa: PLC0415 - start-up time
+    from tui.commands.conversations import tracker_source  # noqa: PLC0415 - start-up time
 
-    source = source_from_args(args)
-    args.stored = stored_conversation(source.tracker(args.from_store), source.describe())
+    source = tracker_source(options)
+    return stored_conversation(source.tracker(options.from_store), source.describe())
 
 
-def _training_stories(args: argparse.Namespace) -> list:
+def _training_stories(options: InteractiveSettings) -> list:
     """The project's stories and rules (the form question and the consistency check use them)."""
     from core.training_data.loader import load_training_data  # noqa: PLC0415 - start-up time
 
     try:
-        return load_training_data(list(args.data)).stories
+        return load_training_data(list(options.data)).stories
     except BotcoachError:
         return []
 
@@ -167,46 +170,50 @@ def action_server_problem(session) -> str | None:
     return problem_of(session.agent.registry.action_endpoint, session.domain)
 
 
-def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Startup:
+def startup_for(
+    options: InteractiveSettings, action_url: str | None = None, stored: StoredConversation | None = None
+) -> Startup:
     """What the app gets from the command line: how to load and open, where to export, the graph
     page's port (None with --skip-visualization) and the keymap files' keys."""
     from core.interactive.export import default_paths  # noqa: PLC0415 - start-up time
     from tui.app_startup import Startup, project_label  # noqa: PLC0415 - loads textual
     from tui.keymap import load_keymap  # noqa: PLC0415 - start-up time
 
-    data = list(args.data)
+    data: list[str | Path] = list(options.data)
     keymap, keymap_problems = load_keymap()
     return Startup(
-        load=lambda progress: load_bot(args, action_url, progress),
-        open_session=lambda loaded, resume: open_session(args, loaded, resume),
-        retrain=lambda progress: load_bot(args, action_url, progress, force_train=True),
-        export_paths=default_paths(data, args.domain),
+        load=lambda progress: load_bot(options, action_url, progress),
+        open_session=lambda loaded, resume: open_session(options, loaded, resume, stored),
+        retrain=lambda progress: load_bot(options, action_url, progress, force_train=True),
+        export_paths=default_paths(data, options.domain),
         data_label=project_label(data),
         check_action_server=action_server_problem,
-        graph_port=None if args.skip_visualization else args.port,
-        online_learning=not getattr(args, "no_online_learning", False),
+        graph_port=None if options.skip_visualization else options.port,
+        online_learning=not options.no_online_learning,
         save_learned=lambda learning, session: learning.save(
-            session.conversations, _project(args), args.out, session.e2e
+            session.conversations, _project(options), options.out, session.e2e
         ),
         keymap=keymap,
         notices=keymap_problems,
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: InteractiveSettings) -> int:
     from tui.app import InteractiveApp  # noqa: PLC0415 - loads textual
     from tui.background_actions import BackgroundActionServer  # noqa: PLC0415 - loads aiohttp
 
-    read_stored(args)
+    stored = read_stored(options)
     server = None
     action_url = None
-    if args.actions:
-        server = BackgroundActionServer(args.actions)
+    if options.actions:
+        server = BackgroundActionServer(options.actions)
         action_url = server.start()
-    app = InteractiveApp(startup_for(args, action_url))
+    app = InteractiveApp(startup_for(options, action_url, stored))
     try:
         result = app.run()
     finally:
+        if app.session is not None:
+            app.session.agent.close()  # the connection to the action server
         if server is not None:
             server.stop()
     for line in app.exit_lines:

@@ -7,7 +7,6 @@ session taught is derived from its journaled conversations exactly as the app's 
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -18,15 +17,16 @@ from rich.table import Column, Table
 from core.domain import load_domain
 from core.interactive.export import ExportPaths, apply_to_state, default_paths, plan_export, write_plan
 from core.interactive.journal import Journal, find_session, list_sessions, replay
+from tui.settings import SessionsSettings
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: SessionsSettings) -> int:
     console = Console(highlight=False, soft_wrap=True)
-    folder = Path(args.journals)
-    if args.subcommand == "export":
-        return _export(console, folder, args)
-    if args.subcommand == "discard":
-        found = find_session(folder, args.id)
+    folder = Path(options.journals)
+    if options.subcommand == "export":
+        return _export(console, folder, options)
+    if options.subcommand == "discard":
+        found = find_session(folder, options.id)
         Journal(found.path).write([{"discarded": True}])
         console.print(f"Discarded session {escape(found.id)} ({found.user_turns} user turn(s) not exported).")
         return 0
@@ -46,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(console: Console, folder: Path, args: argparse.Namespace) -> int:
-    found = find_session(folder, args.id)
-    domain = load_domain(args.domain)
+def _export(console: Console, folder: Path, options: SessionsSettings) -> int:
+    found = find_session(folder, options.id)
+    domain = load_domain(options.domain)
     replayed = replay(found.path, domain.slot_defaults())
     for name, text in replayed.state.additions.responses.items():
         domain.responses.setdefault(name, [{"text": text}])
-    paths = default_paths(list(args.data), args.domain)
-    paths = ExportPaths(Path(args.stories or paths.stories), Path(args.nlu or paths.nlu), paths.domain)
+    paths = default_paths(list(options.data), options.domain)
+    paths = ExportPaths(Path(options.stories or paths.stories), Path(options.nlu or paths.nlu), paths.domain)
     plan = plan_export(replayed.state, domain, paths)
     write_plan(plan, Journal(found.path).write)
     apply_to_state(plan, replayed.state)

@@ -8,7 +8,6 @@ server that is down, a bot that will not stop) is printed and the chat goes on.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import uuid
@@ -18,26 +17,35 @@ from core.errors import BotcoachError
 from core.events import BotUttered
 from core.runtime import Agent
 from core.runtime.action_server_check import action_server_problem
+from tui.settings import ShellSettings
 
 PROMPT = "Your input -> "
 STOP_COMMAND = "/stop"
 CHANNEL = "cmdline"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: ShellSettings) -> int:
     """Chat until /stop or end of input; 0 then. A model that cannot be loaded raises
     BotcoachError for the CLI to print."""
     out = sys.stdout
     agent = Agent.load(
-        getattr(args, "model", None) or "models",
-        getattr(args, "endpoints", None) or "endpoints.yml",
+        options.model,
+        options.endpoints,
         channel=CHANNEL,
         on_problem=lambda problem: _print_problem(problem, out),
     )
+    try:
+        _chat(agent, options.conversation_id or uuid.uuid4().hex, out)
+    finally:
+        agent.close()  # the connection to the action server
+    return 0
+
+
+def _chat(agent: Agent, sender: str, out: TextIO) -> None:
+    """Read a line, print the bot's turn, until /stop or the end of input."""
     problem = action_server_problem(agent.registry.action_endpoint, agent.domain)
     if problem:
         print(f"! {problem}", file=out)
-    sender = getattr(args, "conversation_id", None) or uuid.uuid4().hex
     print(f"Bot loaded. Type a message and press enter (use '{STOP_COMMAND}' or Ctrl-D to exit).", file=out)
     buttons: list[dict[str, Any]] = []
     while True:
@@ -64,7 +72,6 @@ def run(args: argparse.Namespace) -> int:
             buttons = _print_message(message, out) or buttons
         for reported in turn.problems:
             _print_problem(reported, out)
-    return 0
 
 
 def _button_payload(text: str, buttons: list[dict[str, Any]]) -> str:

@@ -9,7 +9,6 @@ Wrong predictions are results, not errors: the exit code is 0 unless something c
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.console import Console, JustifyMethod
@@ -23,47 +22,41 @@ from core.evaluation.core_eval import StoryEvaluation, evaluate_stories, load_te
 from core.evaluation.cross_validation import CrossValidation, cross_validate
 from core.evaluation.nlu_eval import NLUEvaluation
 from core.model import TrainedModel, load_model
+from tui.settings import TestSettings
 
 MAX_FAILED_SHOWN = 10
 LOWEST_RECALL_SHOWN = 10
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: TestSettings) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    quiet = bool(getattr(args, "quiet", False))
-    subcommand = getattr(args, "subcommand", None)
-    out_dir = Path(getattr(args, "out", None) or "results")
-    cross = bool(getattr(args, "cross_validation", False)) and subcommand != "core"
+    quiet, subcommand = options.quiet, options.subcommand
+    out_dir = Path(options.out)
+    cross = options.cross_validation and subcommand != "core"
     written: list[Path] = []
-    model = None if subcommand == "nlu" and cross else load_model(getattr(args, "model", None) or "models")
+    model = None if subcommand == "nlu" and cross else load_model(options.model)
     if subcommand in (None, "core") and model is not None:
-        evaluation = _test_core(
-            model, getattr(args, "stories", None) or "tests", required=subcommand == "core", err=err, quiet=quiet
-        )
+        evaluation = _test_core(model, options.stories, required=subcommand == "core", err=err, quiet=quiet)
         if evaluation is not None:
             written += failed_stories.write(evaluation, out_dir)
             _print_core(out, evaluation)
     if subcommand in (None, "nlu"):
-        nlu_path = getattr(args, "nlu", None) or "data"
+        nlu_path = options.nlu
         if cross:
-            config = load_config(getattr(args, "config", None))
-            result = _cross_validate(config, getattr(args, "folds", 5), nlu_path, err, quiet)
+            config = load_config(options.config)
+            result = _cross_validate(config, options.folds, nlu_path, err, quiet)
             written += nlu_eval.write(result.evaluation, out_dir, nlu_eval.extractor_names(config))
             _print_cross_validation(out, result)
-            _print_intents(out, result.evaluation, _out_of_scope_intent(args))
+            _print_intents(out, result.evaluation, options.out_of_scope_intent)
         elif model is not None and (model.interpreter is not None or subcommand == "nlu"):
             evaluation = _test_nlu(model, nlu_path)
             written += nlu_eval.write(evaluation, out_dir, nlu_eval.extractor_names(model.config))
             _print_nlu(out, evaluation)
-            _print_intents(out, evaluation, _out_of_scope_intent(args))
+            _print_intents(out, evaluation, options.out_of_scope_intent)
     if not quiet:
         out.print(f"Results written to [bold]{escape(str(out_dir))}[/bold] ({len(written)} files).")
     return 0
-
-
-def _out_of_scope_intent(args: argparse.Namespace) -> str:
-    return getattr(args, "out_of_scope_intent", None) or nlu_eval.FALLBACK_INTENT
 
 
 def _test_core(model: TrainedModel, stories_path: str, required: bool, err: Console, quiet: bool):
@@ -98,13 +91,10 @@ def _test_nlu(model: TrainedModel, nlu_path: str) -> NLUEvaluation:
     return nlu_eval.evaluate(model.interpreter, data.examples)
 
 
-def _cross_validate(
-    config: BotcoachConfig, folds: int | None, nlu_path: str, err: Console, quiet: bool
-) -> CrossValidation:
+def _cross_validate(config: BotcoachConfig, folds: int, nlu_path: str, err: Console, quiet: bool) -> CrossValidation:
     data = nlu_eval.load_test_nlu([nlu_path])
     if not data.examples:
         raise DataError(f"no NLU examples found in {nlu_path}", hint="pass the NLU data with --nlu, e.g. data/nlu.yml")
-    folds = int(folds or 5)
 
     def progress(number: int, total: int) -> None:
         if not quiet:

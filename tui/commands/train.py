@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from rich.console import Console
@@ -10,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from core.training import TrainingObserver, TrainResult, load_project, parts_to_train, train
+from tui.settings import TrainSettings
 
 
 class ProgressObserver(TrainingObserver):
@@ -57,17 +57,12 @@ class ProgressObserver(TrainingObserver):
             self.progress.stop()
 
 
-def run(args: argparse.Namespace) -> int:
-    quiet = bool(getattr(args, "quiet", False))
+def run(options: TrainSettings) -> int:
+    quiet = options.quiet
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    subcommand = getattr(args, "subcommand", None)
-    project = load_project(
-        getattr(args, "config", "config.yml"),
-        getattr(args, "domain", "domain.yml"),
-        list(getattr(args, "data", None) or ["data"]),
-        subcommand,
-    )
+    subcommand = options.subcommand
+    project = load_project(options.config, options.domain, list(options.data), subcommand)
     parts = parts_to_train(project, subcommand)
     if not quiet:
         _print_config_messages(err, project)
@@ -76,16 +71,15 @@ def run(args: argparse.Namespace) -> int:
             err.print(
                 f"[dim]No {missing} found: training the {'NLU' if parts == ('nlu',) else 'dialogue'} model only.[/dim]"
             )
-    output = getattr(args, "out", None) or "models"
     observer = None if quiet else ProgressObserver(err)
     try:
         result = train(
             project,
             parts,
-            output,
-            fixed_name=getattr(args, "fixed_model_name", None),
-            force=bool(getattr(args, "force", False)),
-            skip_validation=bool(getattr(args, "skip_validation", False)),
+            options.out,
+            fixed_name=options.fixed_model_name,
+            force=options.force,
+            skip_validation=options.skip_validation,
             observer=observer,
         )
     finally:

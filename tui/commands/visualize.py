@@ -3,7 +3,6 @@ HTML page (no scripts, fonts or anything else fetched; it opens offline)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.console import Console
@@ -12,22 +11,22 @@ from core.domain import load_domain
 from core.fileio import atomic_write_text
 from core.training_data.loader import load_training_data
 from core.training_data.trackers import training_trackers
-from core.visualization.graph import DEFAULT_MAX_HISTORY, story_graph
+from core.visualization.graph import story_graph
 from core.visualization.svg import render_html
+from tui.settings import VisualizeSettings
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: VisualizeSettings) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    stories_path = getattr(args, "stories", None) or "data"
-    domain = load_domain(getattr(args, "domain", None) or "domain.yml")
+    stories_path = options.stories
+    domain = load_domain(options.domain)
     data = load_training_data([stories_path])
     warnings: list[str] = []
     trackers = training_trackers(data.stories, domain, augmentation_factor=0, warnings=warnings)
-    max_history = getattr(args, "max_history", None) or DEFAULT_MAX_HISTORY
-    graph = story_graph(trackers, domain, max_history=max_history)
+    graph = story_graph(trackers, domain, max_history=options.max_history)
     for warning in [*domain.warnings, *warnings]:
         console.print(f"[yellow]warning[/] {warning}", markup=True)
-    out = Path(getattr(args, "out", None) or "graph.html")
+    out = Path(options.out)
     folder = Path(stories_path).resolve()
     title = f"Stories of {folder.parent.name if folder.name == 'data' else folder.name}"
     atomic_write_text(out, render_html(graph, title))
