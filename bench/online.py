@@ -36,8 +36,9 @@ from core.nlu.interpreter import Interpreter
 from core.nlu.model import NLUModelConfig
 from core.nlu.parse import intent_name
 from core.runtime.agent import Agent
-from core.training import TrainingObserver, load_project, train_core, train_nlu
-from core.training_data.nlu_model import load_nlu
+from core.training import load_project, train_core, train_nlu
+from core.training_observer import TrainingObserver
+from core.training_data.loader import load_nlu
 
 BOTS = [
     ("moodbot", SAMPLES / "moodbot"),
