@@ -57,6 +57,7 @@ CLASSIFIER_VOTE = 0.6  # the linear classifier's share beside the joint model (l
 LARGE_MIN_COUNT = 2  # large data: n-grams and pairs of a single example are left out of the vocabulary
 NETWORK_UPDATE_STEPS = 30  # each: the taught examples and a fresh rehearsal sample of NETWORK_REPLAY
 NETWORK_REPLAY = 16
+KEPT_TAUGHT = 32  # the newest examples taught by updates, replayed in every step of the next ones
 REHEARSAL_POOL = 128  # training examples the network's and the joint model's update steps draw 16 from
 # the linear classifier (small bots) trains full-batch: it replays up to this many, all of a small bot's
 # (with fewer, the bias of every intent left out sinks: -8.5 points of accuracy on concertbot's own data)
@@ -114,6 +115,7 @@ class Interpreter:
         self.featurizer = build_featurizer(self.config, regexes, lookups)
         self._nearest: NearestExamples | None = None  # built at the first parse after training or an update
         self._borrowed: set[str] = set()  # parts shared with the interpreter this one was forked from
+        self.taught: list[dict] = []  # examples that updates taught (the newest KEPT_TAUGHT), not saved
         self._label_ids: dict[EntityLabel, int] = {}
 
     # ---- training ----
@@ -388,35 +390,41 @@ class Interpreter:
         self.synonyms.update({k.lower(): v for k, v in _synonyms_in(new).items()})
         texts = {e["text"].strip().lower() for e in new}  # corrections replace what they correct
         self.replay = [e for e in self.replay if e["text"].strip().lower() not in texts]
+        self.taught = [e for e in self.taught if e["text"].strip().lower() not in texts]
         self._nearest = None  # the intents or the examples changed: rebuilt when next needed
         self._grow_sentence_models([])  # new intents: their outputs start neutral
         new_encoded = [self._encode(e) for e in new]
         wrong = [e for e in new_encoded if not self._predicts([e])]  # judged before they join the replay
         rehearsal = self._rehearsal(REHEARSAL_POOL) if self.model is not None or self.network is not None else []
+        earlier = [self._encode(e) for e in self.taught]
         self.replay = (self.replay + new)[-REPLAY_POOL:]
+        self.taught = (self.taught + new)[-KEPT_TAUGHT:]
         self._nearest = None
         if not wrong:
             return 0
         steps = 0
         self._grow_sentence_models(wrong)
-        if self.classifier is not None:
+        if self.classifier is not None:  # it replays every example (those taught before too)
             self._own("classifier")
             recalled: list[Labelled | Encoded] = [*self._classifier_rehearsal(), *wrong]
             steps += len(self._fit_classifier(recalled, UPDATE_STEPS, learned=lambda: self._predicts(wrong)))
+        # the network and the joint model see what earlier updates taught in every step too: a
+        # rehearsal sample of large training data would rarely hold it, and the next update undo it
+        kept = wrong + earlier
         if self.network is not None:
             self._own("network")
-            self._fit_network(rehearsal + wrong, taught=len(wrong))
+            self._fit_network(rehearsal + kept, taught=len(kept))
             steps += NETWORK_UPDATE_STEPS
-        if self.model is not None and (self.labels or self.joint_intents) and not self._predicts(wrong):
+        if self.model is not None and (self.labels or self.joint_intents) and not self._predicts(kept):
             self._own("model")
             model = self.model
             assert model is not None
             steps += fine_tune(
                 model,
-                wrong,
+                kept,
                 rehearsal,
                 max_steps=UPDATE_MAX_STEPS,
-                learned=lambda: self._predicts(wrong),
+                learned=lambda: self._predicts(kept),
                 seed=self.config.seed,
             )
         return steps
