@@ -7,7 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from core.interactive.learning import OnlineLearning
+import pytest
+
+from core.interactive.learning import UPDATE_SWITCH_INTERVAL, OnlineLearning, ResponsiveTurns
 from core.interactive.questions import QuestionKind
 from core.nlu.parse import intent_name
 from core.runtime.agent import Agent
@@ -192,3 +194,13 @@ def test_learning_a_new_intent_before_any_action_after_it_keeps_the_policies_usa
     session.confirm_parse(session.correct_parse(intent="compliment"))
     learning.learn(session.conversations)
     assert session.ask_next_action().prediction.action
+
+
+def test_while_updates_run_python_hands_the_lock_to_the_turns_more_often_and_then_as_before():
+    before = sys.getswitchinterval()
+    turns = ResponsiveTurns()
+    with turns.during_update():
+        with turns.during_update():  # two updates overlap
+            assert sys.getswitchinterval() == pytest.approx(min(before, UPDATE_SWITCH_INTERVAL))
+        assert sys.getswitchinterval() == pytest.approx(min(before, UPDATE_SWITCH_INTERVAL))
+    assert sys.getswitchinterval() == before
