@@ -235,7 +235,7 @@ class OnlineLearning:
         started = time.perf_counter()
         key = lesson_key(conversations)
         if start.signature == now:  # nothing taught since that snapshot: put it back
-            changes = ["back to what it learned before"] if self.agent.ensemble is not start.ensemble else []
+            changes = ["took back what was undone"] if self.agent.ensemble is not start.ensemble else []
             seconds = time.perf_counter() - started
             return Learned(start.interpreter, start.ensemble, changes, seconds, key), start
         domain = self.agent.domain
