@@ -154,14 +154,46 @@ def test_a_format_2_large_model_still_loads_and_answers_with_its_joint_model_alo
         assert by_name[name] == pytest.approx(p, abs=1e-6)
 
 
-def test_a_large_model_learns_a_new_intent(large):
+def test_a_large_model_learns_a_new_intent_on_a_fork_while_the_original_answers_as_before(large):
     """The app teaches while it runs: both voters learn, the joint model until the vote is right
-    (how fast is measured by the benchmarks, not asserted here)."""
-    _, learner = _roundtrip(large)  # a copy: the fixture stays as trained
+    (how fast is measured by the benchmarks, not asserted here), on a fork: the live model the
+    person talks to meanwhile is not changed."""
     text = "what is the balance of my savings account"
-    learner.update([Example(text, "CheckBalance", [], {})])
+    before = large.parse(text)
+    learner = large.fork()
+    assert learner.update([Example(text, "CheckBalance", [], {})]) > 0
     assert learner.parse(text)["intent"]["name"] == "CheckBalance"
     assert learner.parse("play some jazz by miles davis")["intent"]["name"] == "PlayMusic"
+    assert large.parse(text) == before
+    assert "CheckBalance" not in large.intents
+
+
+def test_an_example_the_model_already_parses_right_costs_no_training_step(moodbot):
+    learner = moodbot.fork()
+    assert learner.parse("i am sad")["intent"]["name"] == "mood_unhappy"
+    assert learner.update([Example("i am sad", "mood_unhappy", [], {})]) == 0
+
+
+def test_a_relabelled_phrase_is_learned_by_a_fork_and_the_original_keeps_its_reading(moodbot):
+    text = "hello my dear robot friend"
+    before = moodbot.parse(text)
+    learner = moodbot.fork()
+    assert learner.update([Example(text, "bot_challenge", [], {})]) > 0
+    assert learner.parse(text)["intent"]["name"] == "bot_challenge"
+    assert learner.parse("i am sad")["intent"]["name"] == "mood_unhappy"
+    assert moodbot.parse(text) == before
+
+
+def test_a_grown_joint_model_answers_as_before_for_the_old_intents_and_tags(formbot):
+    model = formbot.model
+    x, _ = collate([formbot.featurizer.encode("a table for 4 people serving chinese food")])
+    (intents, tags), _ = model(x)
+    more_intents = model.grown(model.config.n_intents + 2, model.config.n_tags)
+    assert torch.allclose(more_intents(x)[0][0][:, : intents.shape[1]], intents)
+    bigger = model.grown(model.config.n_intents, model.config.n_tags + 2)  # new tags: the old ones score the same
+    assert torch.allclose(bigger(x)[0][1][..., : tags.shape[2]], tags)
+    assert torch.equal(bigger.word_emb.weight, model.word_emb.weight)
+    assert bigger.word_emb.weight.data_ptr() != model.word_emb.weight.data_ptr()  # a copy, not shared
 
 
 @pytest.mark.parametrize("bot", ["moodbot", "formbot", "large"])

@@ -7,7 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from core.interactive.learning import OnlineLearning
+import pytest
+
+from core.interactive.learning import UPDATE_SWITCH_INTERVAL, OnlineLearning, ResponsiveTurns
 from core.interactive.questions import QuestionKind
 from core.nlu.parse import intent_name
 from core.runtime.agent import Agent
@@ -58,6 +60,31 @@ def test_undo_takes_the_correction_back_out(tmp_path):
         session.undo()
     learning.learn(session.conversations)
     assert proposed(session, "/compare_reviews") == before
+
+
+def test_undo_puts_the_models_from_before_the_correction_back_without_training(tmp_path):
+    session, _ = open_session(tmp_path)
+    learning = OnlineLearning(session.agent)
+    loaded = session.agent.interpreter, session.agent.ensemble
+    session.add_intent("greet_informal")
+    session.submit("hello there")
+    session.confirm_parse(session.correct_parse(intent="greet_informal"))
+    run_instead(session, "utter_goodbye")
+    learning.learn(session.conversations)
+    taught = session.agent.interpreter, session.agent.ensemble
+    assert taught[0] is not loaded[0] and taught[1] is not loaded[1]
+    session.submit("/compare_reviews")
+    run_instead(session, "action_show_venue_reviews")
+    learning.learn(session.conversations)
+    while len(session.tracker.user_turns()) > 1:  # the second correction taken back: the first one's models
+        session.undo()
+    learning.learn(session.conversations)
+    assert session.agent.interpreter is taught[0] and session.agent.ensemble is taught[1]
+    while session.tracker.user_turns():  # and the first: the models as loaded
+        session.undo()
+    learning.learn(session.conversations)
+    assert session.agent.interpreter is loaded[0] and session.agent.ensemble is loaded[1]
+    assert learning.base_interpreter is loaded[0]
 
 
 def test_a_relabelled_phrase_comes_back_with_its_new_intent(tmp_path):
@@ -111,7 +138,7 @@ def test_learning_in_the_background_swaps_the_models_in_when_done(tmp_path):
     outcomes = []
     learning.learn_in_background(session.conversations, outcomes.append).join()
     assert outcomes == [learning.last]
-    assert session.agent.ensemble is not loaded and learning.base_ensemble is not loaded
+    assert session.agent.ensemble is not loaded and learning.base_ensemble is loaded  # loaded models stay as they were
 
 
 def test_the_learned_model_is_saved_at_export_and_reused_without_retraining(tmp_path, monkeypatch, capsys):
@@ -167,3 +194,13 @@ def test_learning_a_new_intent_before_any_action_after_it_keeps_the_policies_usa
     session.confirm_parse(session.correct_parse(intent="compliment"))
     learning.learn(session.conversations)
     assert session.ask_next_action().prediction.action
+
+
+def test_while_updates_run_python_hands_the_lock_to_the_turns_more_often_and_then_as_before():
+    before = sys.getswitchinterval()
+    turns = ResponsiveTurns()
+    with turns.during_update():
+        with turns.during_update():  # two updates overlap
+            assert sys.getswitchinterval() == pytest.approx(min(before, UPDATE_SWITCH_INTERVAL))
+        assert sys.getswitchinterval() == pytest.approx(min(before, UPDATE_SWITCH_INTERVAL))
+    assert sys.getswitchinterval() == before

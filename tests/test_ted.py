@@ -302,6 +302,15 @@ def test_a_correction_replaces_what_the_stories_said():
     assert policy.predict(tracker, domain).confidence_of("utter_greet") < 0.5
 
 
+def test_a_taught_turn_the_policy_already_predicts_costs_no_step():
+    domain, trackers = bot("moodbot")
+    policy = trained_copy("moodbot")
+    story = story_events(trackers)[0]
+    assert mistakes(policy, domain, [story])[0] == []
+    policy.update([TrainingTracker("confirmed", story)], domain)
+    assert policy.update_steps == 0
+
+
 def trained_copy(name: str) -> TEDPolicy:
     meta, tensors = trained(name).to_state()
     return TEDPolicy.from_state(json.loads(json.dumps(meta)), tensors)

@@ -2,25 +2,31 @@
 with what the conversations teach, and the updated models are swapped into the agent.
 
 What is learned is derived from the conversations' events in effect, as export derives what it
-writes, and always applied to the models as loaded: an undo or a discarded conversation simply
-drops out of the next update, so the model never keeps a correction the person took back. The
-models' own `update` methods replay their original training data, so nothing is forgotten.
+writes. Each update starts from a snapshot: the models as they were after an earlier update (or as
+loaded) whose conversations are each a beginning of the conversations now, so only what was taught
+since is learned, on a copy (`fork`) while the live models go on answering. An undo or a discarded
+conversation leaves the newest snapshots behind: the update starts from one taken before the
+undone step, and when the conversations are exactly as they were then, that snapshot is simply
+put back (no training). The models' `update` methods train only what they get wrong, beside a
+rehearsal sample of their original training data, so nothing is forgotten.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.domain import Domain
 from core.errors import BotcoachError
-from core.events import ActionExecuted, UserUttered
+from core.events import ActionExecuted, Event, UserUttered
 from core.fingerprint import digest, project_fingerprint
 from core.interactive.export import taught
 from core.interactive.questions import Question, QuestionKind
@@ -84,28 +90,120 @@ def lesson_key(conversations: list[Conversation]) -> str:
     return digest(events)
 
 
+Signature = tuple[tuple[str, tuple[str, ...]], ...]  # per conversation: its id and its events' digests
+KEPT_SNAPSHOTS = 8
+UPDATE_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005 (see `ResponsiveTurns`)
+
+
+class ResponsiveTurns:
+    """While an update runs, Python hands its interpreter lock between threads every 0.5 ms
+    instead of every 5 ms: a turn (parse + predict, on another thread) asks for the lock at
+    each step of Python between torch calls, and waited up to 5 ms at each while the update
+    held it. Updates may overlap: the first to start shortens the interval, the last to end
+    gives it back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._previous = sys.getswitchinterval()
+
+    @contextmanager
+    def during_update(self) -> Iterator[None]:
+        with self._lock:
+            self._running += 1
+            if self._running == 1:
+                self._previous = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._previous, UPDATE_SWITCH_INTERVAL))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    sys.setswitchinterval(self._previous)
+
+
+RESPONSIVE_TURNS = ResponsiveTurns()
+
+
+@dataclass
+class Snapshot:
+    """The models as they were after learning what the conversations of `signature` teach."""
+
+    signature: Signature
+    interpreter: Interpreter | None
+    ensemble: PolicyEnsemble | None
+    examples: frozenset[str]  # digests of the NLU examples learned
+
+    def begins(self, signature: Signature) -> bool:
+        """Is each of this snapshot's conversations the beginning of the same conversation in
+        `signature` (what it learned is all still taught there)?"""
+        now = dict(signature)
+        return all(events == now.get(key, ())[: len(events)] for key, events in self.signature)
+
+
+NOT_TAUGHT = ("timestamp", "policy", "confidence", "metadata", "parse_data", "input_channel", "message_id")
+ENTITY_KEYS = ("entity", "value", "start", "end", "role", "group")
+
+
+def signature(conversations: list[Conversation]) -> Signature:
+    """What each conversation in effect teaches, event by event: an action logged again after an
+    undo (another time, no policy) teaches the same."""
+    return tuple(
+        (c.id, tuple(digest(_taught_part(e)) for e in c.tracker.applied_events(collapse_loops=False)))
+        for c in conversations
+    )
+
+
+def _taught_part(event: Event) -> dict[str, Any]:
+    data = {k: v for k, v in event.as_dict().items() if k not in NOT_TAUGHT}
+    if isinstance(event, UserUttered):
+        data["intent"] = event.intent_name
+        data["entities"] = [{k: e[k] for k in ENTITY_KEYS if k in e} for e in event.entities]
+    return data
+
+
+def example_key(example: Example) -> str:
+    return digest([example.text, example.intent, example.entities])
+
+
 class OnlineLearning:
-    """Updates copies of the agent's models as loaded with each lesson, and swaps them in."""
+    """Updates forks of the agent's models with each lesson, and swaps them in. The models as
+    loaded and the last `KEPT_SNAPSHOTS` updates are kept, so an undo needs no retraining."""
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
-        self.base_interpreter = copy.deepcopy(agent.interpreter)
-        self.base_ensemble = copy.deepcopy(agent.ensemble)
+        self.base = Snapshot((), agent.interpreter, agent.ensemble, frozenset())
+        self.snapshots: list[Snapshot] = []
         self._lock = threading.Lock()
         self._generation = 0
         self.last: Learned | None = None
 
+    @property
+    def base_interpreter(self) -> Interpreter | None:
+        return self.base.interpreter
+
+    @property
+    def base_ensemble(self) -> PolicyEnsemble | None:
+        return self.base.ensemble
+
     def learn(self, conversations: list[Conversation], e2e: bool = False) -> Learned:
-        """Update from the models as loaded with what `conversations` teach, and swap them in."""
+        """Update from the latest snapshot that the conversations go on from with what they teach
+        since, and swap the models in."""
         with self._lock:
             self._generation += 1
             generation = self._generation
-        learned = self._update(conversations, e2e)
+            now = signature(conversations)
+            start = next((s for s in reversed(self.snapshots) if s.begins(now)), self.base)
+        with RESPONSIVE_TURNS.during_update():
+            learned, snapshot = self._update(conversations, now, start, e2e)
         with self._lock:
             if generation == self._generation:  # a later lesson wins over a slower earlier one
                 self.agent.interpreter = learned.interpreter
                 self.agent.ensemble = learned.ensemble
                 self.last = learned
+                if snapshot is not start:
+                    self.snapshots = [*self.snapshots, snapshot][-KEPT_SNAPSHOTS:]
         return learned
 
     def save(self, conversations: list[Conversation], project: Project, out_dir: str | Path, e2e: bool = False) -> Path:
@@ -133,30 +231,43 @@ class OnlineLearning:
         thread.start()
         return thread
 
-    def _update(self, conversations: list[Conversation], e2e: bool) -> Learned:
+    def _update(
+        self, conversations: list[Conversation], now: Signature, start: Snapshot, e2e: bool
+    ) -> tuple[Learned, Snapshot]:
         started = time.perf_counter()
+        key = lesson_key(conversations)
+        if start.signature == now:  # nothing taught since that snapshot: put it back
+            changes = ["took back what was undone"] if self.agent.ensemble is not start.ensemble else []
+            seconds = time.perf_counter() - started
+            return Learned(start.interpreter, start.ensemble, changes, seconds, key), start
         domain = self.agent.domain
         for name in taught(conversations).actions:
             if name not in domain.action_names:
                 domain.actions.append(name)  # a new custom action: the policies may predict it
-        taught_now = lesson(conversations, domain, e2e)
-        interpreter = copy.deepcopy(self.base_interpreter)
-        ensemble = copy.deepcopy(self.base_ensemble)
-        if interpreter is not None and taught_now.examples:
-            interpreter.update(taught_now.examples)
+        before = dict(start.signature)
+        changed = [c for c, (_, events) in zip(conversations, now) if before.get(c.id) != events]
+        taught_now = lesson(changed, domain, e2e)
+        new_examples = [e for e in taught(conversations).examples if example_key(e) not in start.examples]
+        interpreter, ensemble = start.interpreter, start.ensemble
+        if interpreter is not None and new_examples:
+            interpreter = interpreter.fork()
+            interpreter.update(new_examples)
         if ensemble is not None and taught_now.trackers:
+            ensemble = ensemble.fork()
             ensemble.update(taught_now.trackers, domain)
-        changes = self._intent_changes(taught_now, interpreter)
-        changes += self._action_changes(conversations, ensemble)
+        changes = self._intent_changes(new_examples, interpreter)
+        changes += self._action_changes(changed, ensemble)
         seconds = time.perf_counter() - started
-        return Learned(interpreter, ensemble, list(dict.fromkeys(changes)), seconds, lesson_key(conversations))
+        learned = Learned(interpreter, ensemble, list(dict.fromkeys(changes)), seconds, key)
+        keys = start.examples | {example_key(e) for e in new_examples}
+        return learned, Snapshot(now, interpreter, ensemble, frozenset(keys))
 
-    def _intent_changes(self, taught_now: Lesson, interpreter: Interpreter | None) -> list[str]:
+    def _intent_changes(self, examples: list[Example], interpreter: Interpreter | None) -> list[str]:
         before = self.agent.interpreter
-        if before is None or interpreter is None:
+        if before is None or interpreter is None or interpreter is before:
             return []
         changes = []
-        for example in taught_now.examples:
+        for example in examples:
             old = intent_name(before.parse(example.text))
             new = intent_name(interpreter.parse(example.text))
             if old != new and new == example.intent:
@@ -166,7 +277,7 @@ class OnlineLearning:
     def _action_changes(self, conversations: list[Conversation], ensemble: PolicyEnsemble | None) -> list[str]:
         """Taught steps the new policies predict and the current ones did not."""
         before, domain = self.agent.ensemble, self.agent.domain
-        if before is None or ensemble is None:
+        if before is None or ensemble is None or ensemble is before:
             return []
         changes = []
         for conversation in conversations:

@@ -11,6 +11,8 @@ still answer with this classifier there.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -21,7 +23,9 @@ from core.optim import AdamW
 
 STEPS = 100  # full-batch steps; few on purpose: early stopping keeps paraphrase confidence honest
 LEARNING_RATE = 0.02
-UPDATE_STEPS = 60
+UPDATE_STEPS = 60  # at most, in an online update...
+MIN_UPDATE_STEPS = 20  # ...and at least (a taught phrase just over the line would be fragile)
+CHECK_EVERY = 10
 
 SparseBatch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids, offsets, weights
 Vector = tuple[np.ndarray, np.ndarray]  # one message's feature ids and weights
@@ -74,20 +78,31 @@ class SparseIntentClassifier(nn.Module):
 
 
 def fit(
-    model: SparseIntentClassifier, vectors: list[Vector], labels: torch.Tensor, *, steps: int = STEPS
+    model: SparseIntentClassifier,
+    vectors: list[Vector],
+    labels: torch.Tensor,
+    *,
+    steps: int = STEPS,
+    learned: Callable[[], bool] | None = None,
 ) -> list[float]:
     """Full-batch Adam on the labelled messages (label -100: no intent, skipped) for `steps`
-    steps; the loss per step."""
+    steps, or fewer once `learned()` holds (asked every `CHECK_EVERY` steps, from
+    `MIN_UPDATE_STEPS` on); the loss per step."""
     weight = class_weights(labels, model.bias.shape[0])
     batch = stack(vectors)
     optimizer = AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.0)
     model.train()
     losses = []
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         loss = F.cross_entropy(model(batch), labels, weight=weight, ignore_index=-100)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
+        if learned is not None and step >= MIN_UPDATE_STEPS and step % CHECK_EVERY == 0:
+            model.eval()
+            if learned():
+                break
+            model.train()
     model.eval()
     return losses

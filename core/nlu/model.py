@@ -14,6 +14,7 @@ each message's token count; the LSTM reads packed sequences, pooling and the CRF
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -219,20 +220,27 @@ class JointNLU(nn.Module):
     # ---- growth for incremental updates ----
 
     def grown(self, n_intents: int, n_tags: int) -> JointNLU:
-        """A copy with room for more intents/tags; old weights kept, new outputs start neutral."""
+        """A copy with room for more intents/tags; old weights kept, new outputs start neutral.
+
+        Only the heads whose size changes are rebuilt: the large hashed tables are copied, never
+        initialised at random first (that alone took most of an online update on large data)."""
         c = self.config
-        bigger = JointNLU(NLUModelConfig(**{**asdict(c), "n_intents": n_intents, "n_tags": n_tags}))
-        new_state = bigger.state_dict()
-        for name, old in self.state_dict().items():
-            new = new_state[name]
-            if new.shape == old.shape:
-                new.copy_(old)
-                continue
-            new.zero_()
-            new[tuple(slice(0, s) for s in old.shape)].copy_(old)
-            if name == "intent_head.bias":
-                new[old.shape[0] :] = old.mean()
-        bigger.load_state_dict(new_state)
+        bigger = copy.deepcopy(self)
+        bigger.config = NLUModelConfig(**{**asdict(c), "n_intents": n_intents, "n_tags": n_tags})
+        with torch.no_grad():
+            bias = _padded(self.intent_head.bias, (n_intents,))
+            bias[c.n_intents :] = self.intent_head.bias.mean()
+            bigger.intent_head = _linear(_padded(self.intent_head.weight, (n_intents, -1)), bias)
+            bigger.intent_emb = _linear(_padded(self.intent_emb.weight, (-1, n_intents)), None)
+            bigger.tag_head = _linear(
+                _padded(self.tag_head.weight, (n_tags, -1)), _padded(self.tag_head.bias, (n_tags,))
+            )
+            bigger.transitions = nn.Parameter(_padded(self.transitions, (n_tags, n_tags)))
+            bigger.start_scores = nn.Parameter(_padded(self.start_scores, (n_tags,)))
+            bigger.end_scores = nn.Parameter(_padded(self.end_scores, (n_tags,)))
+        allowed_next, allowed_first = bio_constraints(n_tags)
+        bigger.register_buffer("transition_mask", allowed_next, persistent=False)
+        bigger.register_buffer("start_mask", allowed_first, persistent=False)
         return bigger
 
     def checkpoint(self) -> tuple[dict, dict[str, torch.Tensor]]:
@@ -245,6 +253,23 @@ class JointNLU(nn.Module):
         model.load_state_dict(tensors)
         model.eval()
         return model
+
+
+def _padded(old: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """`old` in the top-left corner of zeros of `shape` (-1 keeps that dimension's size)."""
+    size = tuple(old.shape[i] if n < 0 else n for i, n in enumerate(shape))
+    new = torch.zeros(size, dtype=old.dtype)
+    new[tuple(slice(0, s) for s in old.shape)] = old.detach()
+    return new
+
+
+def _linear(weight: torch.Tensor, bias: torch.Tensor | None) -> nn.Linear:
+    """A linear layer holding `weight` (out, in) and `bias`, with no random initialisation."""
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, device="meta")
+    layer.weight = nn.Parameter(weight)
+    if bias is not None:
+        layer.bias = nn.Parameter(bias)
+    return layer
 
 
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:

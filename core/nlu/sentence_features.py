@@ -50,6 +50,21 @@ class SentenceVocabulary:
     def __len__(self) -> int:
         return len(self.index)
 
+    def copy(self) -> SentenceVocabulary:
+        """A vocabulary that can grow (`fit`) without changing this one; the word cache, a
+        pure function of the word, is shared."""
+        copied = SentenceVocabulary(
+            self.word_ngram_max,
+            self.char_range.start,
+            self.char_range.stop - 1,
+            self.index,
+            self.idf,
+            self.documents,
+            self.pair_window,
+        )
+        copied._word_cache = self._word_cache
+        return copied
+
     def names(self, words: list[str]) -> list[str]:
         """Every feature name of a message given its normalised tokens (repeats kept)."""
         names = [

@@ -15,7 +15,7 @@ learns with AdamW. A model in one file: config, forward, training loop, checkpoi
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -68,17 +68,20 @@ class SentenceNetwork(nn.Module):
 
     def grown(self, n_features: int, n_intents: int) -> SentenceNetwork:
         """A copy with room for more features (new rows start at zero: no say until trained)
-        and intents (new outputs start neutral, at the mean bias)."""
+        and intents (new outputs start neutral, at the mean bias). The copy is built from the
+        old weights: the table is never initialised at random first (a large share of an online
+        update on large data)."""
         c = self.config
-        bigger = SentenceNetwork(
-            NetworkConfig(
-                **{**asdict(c), "n_features": max(n_features, c.n_features), "n_intents": max(n_intents, c.n_intents)}
-            )
+        grown_config = NetworkConfig(
+            **{**asdict(c), "n_features": max(n_features, c.n_features), "n_intents": max(n_intents, c.n_intents)}
         )
+        bigger = SentenceNetwork(replace(grown_config, n_features=1))  # a one-row table: cheap to build
+        bigger.config = grown_config
         with torch.no_grad():
-            bigger.table.weight.zero_()
-            bigger.table.weight[: c.n_features] = self.table.weight
-            bigger.hidden_bias.copy_(self.hidden_bias)
+            table = torch.zeros(grown_config.n_features, c.hidden)
+            table[: c.n_features] = self.table.weight
+            bigger.table = nn.EmbeddingBag.from_pretrained(table, freeze=False, mode="sum", sparse=True)
+            bigger.hidden_bias = nn.Parameter(self.hidden_bias.detach().clone())
             bigger.out.weight.zero_()
             bigger.out.weight[: c.n_intents] = self.out.weight
             bigger.out.bias[: c.n_intents] = self.out.bias

@@ -13,6 +13,7 @@ with that threshold as its confidence; the rest of the ranking still shows what 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any
 
@@ -54,6 +55,10 @@ class PolicyEnsemble:
         for policy in self.policies:
             policy.train(trackers if policy.uses_augmented else originals, domain)
         self._share_rule_only_data()
+
+    def fork(self) -> PolicyEnsemble:
+        """A copy to update while this one goes on predicting (then swapped in)."""
+        return copy.deepcopy(self)
 
     def update(self, new_trackers: list[TrainingTracker], domain: Domain) -> None:
         """Quick incremental learning from freshly taught dialogues."""
