@@ -3,8 +3,9 @@ training example (core/nlu/nearest_examples.py).
 
 Each member's probabilities are sharpened (raised to VOTE_POWER, then normalised again) before
 their weighted average. Trained on a few dozen examples per intent, both members spread their
-probability too thinly: on messages they rank right, the vote came out under the 0.7 threshold
-of Rasa's default FallbackClassifier, and a bot answered `nlu_fallback` to what it had understood.
+probability too thinly: on messages they rank right, the vote came out under the FallbackClassifier
+threshold of 0.7 that Rasa's helpdesk-assistant sets, and it answered `nlu_fallback` to what it
+had understood.
 Sharpening keeps each member's ranking and only moves its confidence. The power is the one with
 the lowest cross-validated log-loss on six small bots' NLU data, `python -m bench.vote_power`.
 """
