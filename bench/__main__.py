@@ -17,6 +17,7 @@ BENCHMARKS = [
     "conversations",
     "export",
     "online",
+    "vote_power",
 ]
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, NETWORK_VOTE,
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE
 from core.nlu.sentence_network import SentenceNetwork
+from core.nlu.small_bot_vote import VOTE_POWER, sharpened
 from core.training import nlu_model_config
 from core.training_data.loader import load_nlu
 from core.training_data.nlu_model import Example, NLUData
@@ -90,8 +91,19 @@ def test_a_small_bot_with_entities_tags_with_the_joint_model_but_asks_the_classi
     sparse_only = formbot.classifier(sparse_batch(formbot.sentence, [norm])).softmax(-1)[0]
     nearest = formbot._nearest_examples().probabilities(formbot.sentence.vector(norm))[0]
     by_name = {r["name"]: r["confidence"] for r in parse["intent_ranking"]}
-    for name, p, q in zip(formbot.intents, sparse_only.tolist(), nearest.tolist()):
-        assert by_name[name] == pytest.approx((1 - NEAREST_VOTE) * p + NEAREST_VOTE * q, abs=1e-6)
+    p, q = sharpened(sparse_only, VOTE_POWER), sharpened(nearest, VOTE_POWER)
+    for name, expected in zip(formbot.intents, ((1 - NEAREST_VOTE) * p + NEAREST_VOTE * q).tolist()):
+        assert by_name[name] == pytest.approx(expected, abs=1e-6)
+
+
+def test_sharpening_keeps_each_members_ranking_and_raises_its_top_confidence():
+    probabilities = torch.tensor([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
+    assert torch.allclose(sharpened(probabilities, 1.0), probabilities)
+    sharper = sharpened(probabilities, VOTE_POWER)
+    assert torch.allclose(sharper.sum(-1), torch.ones(2))
+    assert torch.equal(sharper.argsort(-1), probabilities.argsort(-1))
+    assert bool((sharper.max(-1).values > probabilities.max(-1).values).all())
+    assert torch.allclose(sharper[1, :2], torch.full((2,), float(sharper[1, 0])))  # ties stay ties
 
 
 @pytest.fixture(scope="module")

@@ -33,13 +33,14 @@ from core.nlu.featurizer import (
     entity_label,
     tag_spans,
 )
-from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, fit, stack
+from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, Vector, fit, stack
 from core.nlu.model import JointNLU, NLUModelConfig
-from core.nlu.nearest_examples import NEAREST_VOTE, NearestExamples
+from core.nlu.nearest_examples import NearestExamples
 from core.nlu.parse import Entity, IntentGuess, Parse
 from core.nlu.sentence_features import SentenceMatrix, SentenceVocabulary
 from core.nlu.sentence_network import NetworkConfig, SentenceNetwork
 from core.nlu.sentence_network import fit as fit_network
+from core.nlu.small_bot_vote import vote as small_bot_vote
 from core.nlu.tokenizer import normalised_words
 from core.nlu.trainer import EpochCallback, fine_tune, train
 from core.torch_threads import torch_threads
@@ -276,11 +277,10 @@ class Interpreter:
         vector = self.sentence.vector(encoded.norm)
         if self.network is not None:  # large data
             sentence, share = self.network(stack([vector]))[0].softmax(-1), NETWORK_VOTE
-        elif self.classifier is not None:
+        elif self.classifier is not None and self.joint_intents:  # large data, saved before format 4
             sentence, share = self.classifier(stack([vector])).softmax(-1), CLASSIFIER_VOTE
-            if not self.joint_intents:  # a small bot: its replay pool holds every example
-                nearest = self._nearest_examples().probabilities(vector)
-                sentence = (1.0 - NEAREST_VOTE) * sentence + NEAREST_VOTE * nearest
+        elif self.classifier is not None:  # a small bot: no joint vote, its replay pool holds every example
+            sentence, share = small_bot_vote(*self.small_bot_members(vector)), 1.0
         if joint is not None and sentence is not None:
             return share * sentence + (1.0 - share) * joint, tag_scores
         if joint is not None:
@@ -288,6 +288,12 @@ class Interpreter:
         if sentence is not None:
             return sentence, tag_scores
         return torch.full((1, len(self.intents)), 1.0 / max(1, len(self.intents))), tag_scores
+
+    def small_bot_members(self, vector: Vector) -> tuple[torch.Tensor, torch.Tensor]:
+        """The intent probabilities, each (1, I), that a small bot's vote averages
+        (core/nlu/small_bot_vote.py): the linear classifier's and the nearest examples'."""
+        assert self.classifier is not None, "a small bot has the linear classifier"
+        return self.classifier(stack([vector])).softmax(-1), self._nearest_examples().probabilities(vector)
 
     def _nearest_examples(self) -> NearestExamples:
         if self._nearest is None:

@@ -121,8 +121,8 @@ class WeightAverage:
         for name, value in model.state_dict().items():
             if name not in self.sums:
                 self.sums[name] = value.detach().clone()
-            else:
-                self.sums[name] += (value - self.sums[name]) / self.count
+            else:  # the running mean in place: no table-sized temporaries at the memory peak
+                self.sums[name].lerp_(value, 1.0 / self.count)
 
     @torch.no_grad()
     def apply(self, model: JointNLU) -> None:
