@@ -16,7 +16,7 @@ from tests.conftest import SAMPLES
 from tui.app import InteractiveApp
 from tui.app_startup import Loaded, Startup
 from tui.commands import interactive
-from tui.commands.interactive import action_server_problem
+from tui.commands.interactive import action_server_problem, store_opener
 
 CONCERTBOT = SAMPLES / "concertbot"
 FORMBOT = SAMPLES / "formbot"
@@ -129,5 +129,6 @@ def app_for(
         save_learned=lambda learning, session: learning.save(
             session.conversations, interactive._project(args), args.out, session.e2e
         ),
+        open_store=store_opener(args),
     )
     return InteractiveApp(startup)

@@ -22,6 +22,7 @@ from core.training_observer import TrainingObserver
 
 if TYPE_CHECKING:
     from core.interactive.session import Session
+    from core.tracker_store import TrackerSource
     from tui.app_startup import Loaded, Startup
 
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
@@ -150,6 +151,29 @@ def read_stored(args: argparse.Namespace) -> None:
     args.stored = stored_conversation(source.tracker(args.from_store), source.describe())
 
 
+def store_opener(args: argparse.Namespace) -> Callable[[], TrackerSource] | None:
+    """How the app opens the tracker store to pick a stored conversation from: --trackers,
+    --store, or the endpoints file's `tracker_store:` section; None when none is configured.
+    Opening happens in the app's worker, so a store that cannot be read is a notice there."""
+    if not (getattr(args, "trackers", None) or getattr(args, "store", None) or _endpoints_name_a_store(args)):
+        return None
+    from tui.commands.conversations import source_from_args  # noqa: PLC0415 - start-up time
+
+    return lambda: source_from_args(argparse.Namespace(**{"store": None, "trackers": None, **vars(args)}))
+
+
+def _endpoints_name_a_store(args: argparse.Namespace) -> bool:
+    """Whether the endpoints file has a `tracker_store:` section (an unreadable file has none here:
+    loading the bot names its problem)."""
+    import yaml  # noqa: PLC0415 - start-up time
+
+    try:
+        data = yaml.safe_load(Path(args.endpoints).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("tracker_store") is not None
+
+
 def _training_stories(args: argparse.Namespace) -> list:
     """The project's stories and rules (the form question and the consistency check use them)."""
     from core.training_data.loader import load_training_data  # noqa: PLC0415 - start-up time
@@ -190,6 +214,7 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
         ),
         keymap=keymap,
         notices=keymap_problems,
+        open_store=store_opener(args),
     )
 
 
