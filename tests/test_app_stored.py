@@ -223,3 +223,27 @@ async def _notice_then_go_on(tmp_path, endpoints, message: str) -> None:
         assert app.session.question.kind == QuestionKind.ACTION
         assert isinstance(app.session.tracker.latest_message, UserUttered)
         assert len(app.session.conversations) == conversations
+
+
+async def test_the_new_keys_have_ids_a_keymap_remaps_and_the_help_names(tmp_path):
+    keymap = {"botcoach.fix_turn": "f7", "history.fix_turn": "x", "botcoach.open_stored": "f8"}
+    app = make_app(tmp_path, action_url="", bot="moodbot", endpoints=str(STORE / "endpoints.yml"), keymap=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not [line for line in app.messages if line.startswith("keymap")]  # every id is known
+        await answer(app, pilot, "f1")
+        help_text = str(app.screen.query_one("#help-text").render())
+        assert "f7  fix a past turn" in help_text and "f8  open a conversation from the tracker store" in help_text
+        assert "history.fix_turn" in help_text and "store.mark" in help_text
+        assert max(len(line) for line in help_text.splitlines()) <= 80
+        await answer(app, pilot, "escape")
+        await say(app, pilot, "/greet")
+        await confirm_until_listen(app, pilot)
+        await answer(app, pilot, "f7")
+        assert app.focused is app.query_one("#history")
+        await answer(app, pilot, "up", "x")  # the user row of /greet
+        assert isinstance(app.screen, PickScreen) and "Fix turn 1" in app.screen.title_text
+        await answer(app, pilot, "escape")  # nothing changes
+        assert user_intents(app.session.tracker) == ["greet"]
+        await answer(app, pilot, "f8")
+        assert isinstance(app.screen, StorePickerScreen)
