@@ -125,6 +125,7 @@ async def test_anna_picked_from_the_store_her_sad_turn_fixed_in_the_history_and_
         await answer_until_listen(app, pilot)
         texts = [message.text for _, message in app.session.tracker.user_turns()]
         assert texts == ["hello there", SAD, "yes that helped", "bye"]  # every stored turn replayed
+        assert app.learning.last is not None  # the fix was learned online
         await export(app, pilot)
     steps = story_steps(tmp_path, "user-anna")
     at = steps.index("mood_unhappy")
@@ -149,6 +150,7 @@ async def test_a_bot_action_changed_mid_conversation_in_a_live_session_and_undon
         await pick(app, pilot, str(position), "cheer")  # which action of the row: utter_cheer_up
         await pick(app, pilot, "utter_happy")  # what the bot runs instead
         assert executed(app.session.tracker)[-1] == "utter_happy"
+        assert app.learning.last is not None  # the model learned the changed action
         assert app.session.question.kind == QuestionKind.ACTION  # the rest is asked again
         if isinstance(app.screen, PickScreen):  # the stories say utter_cheer_up here: keep it
             assert "contradicts" in app.screen.title_text

@@ -144,3 +144,29 @@ def test_a_bad_action_edit_changes_nothing(tmp_path):
     with pytest.raises(DataError, match="before any user message"):
         session.edit_action(0, "utter_greet")
     assert list(session.tracker.events) == events
+
+
+def test_a_message_typed_but_not_yet_confirmed_survives_an_edit_and_its_undo(tmp_path):
+    session, _ = open_moodbot(tmp_path)
+    _teach(session, "hi", "greet")
+    _teach(session, "great", "mood_great")
+    session.submit("/goodbye")  # confirmed: the bot answers; then a message only typed
+    while session.question.kind == QuestionKind.ACTION:
+        session.run_action(session.question.prediction.action)
+    pending = session.submit("see you")
+    assert pending.kind == QuestionKind.NLU
+
+    session.edit_turn(2, intent="mood_unhappy")
+    _finish_replay(session)  # the typed message is asked again at its place, and confirmed
+    assert [m.text for _, m in session.tracker.user_turns()][-1] == "see you"
+    assert _intents(session)[:3] == ["greet", "mood_unhappy", "goodbye"]
+
+    session = open_moodbot(tmp_path / "again")[0]
+    _teach(session, "hi", "greet")
+    _teach(session, "great", "mood_great")
+    session.submit("see you")
+    question = session.edit_turn(2, intent="mood_unhappy")
+    assert question.kind == QuestionKind.ACTION
+    question = session.undo()  # the whole edit back, and the typed message asked again
+    assert question.kind == QuestionKind.NLU and question.parse["text"] == "see you"
+    assert _intents(session) == ["greet", "mood_great"]

@@ -195,7 +195,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
             self._publish_graph(session, question)
         if session is not None and asked is not None and self.learning is not None:
             taken_back = label == "undo" and self.learning.last is not None
-            if taken_back or corrects(asked, session.tracker):
+            if taken_back or label.startswith("edit") or corrects(asked, session.tracker):
                 snapshot = copy.deepcopy(session.conversations)
                 self.call_from_thread(self.learn, snapshot, session.e2e)
         return question
@@ -258,7 +258,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
             self.show_question(cast(Question, worker.result))
             return
         error = worker.error
-        if isinstance(error, ActionServerError) and worker.name.startswith("action:"):
+        if isinstance(error, ActionServerError) and worker.name.startswith(("action:", "edit-action:")):
             self._action_failed(worker.name.split(":", 1)[1], error)
         elif isinstance(error, BotcoachError):
             self.notify_problem(str(error))

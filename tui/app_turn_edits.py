@@ -129,6 +129,6 @@ class TurnEditsMixin(_AppBase):
 
         def picked(action: str | None) -> None:
             if action is not None and action != name:
-                self.step(f"action:{action}", lambda s: s.edit_action(position, action))
+                self.step(f"edit-action:{action}", lambda s: s.edit_action(position, action))
 
         self.push_screen(PickScreen(f"Instead of '{name}', the bot runs:", entries), picked)

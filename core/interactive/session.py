@@ -25,7 +25,7 @@ from core.interactive.consistency import ConsistencyCheck
 from core.interactive.export import ExportPaths, ExportPlan, Progress, apply_to_state, plan_export, write_plan
 from core.interactive.journal import JOURNAL_DIR, Journal, Record, journal_path, new_session_id, replay
 from core.interactive.questions import Question, QuestionKind, user_input
-from core.interactive.replay import StoredConversation, action_note, parse_note, stored_conversation
+from core.interactive.replay import StoredConversation, StoredTurn, action_note, parse_note, stored_conversation
 from core.interactive.state import Conversation, SessionState
 from core.interactive.validation_question import (
     apply_validation_answer,
@@ -438,11 +438,13 @@ class Session:
         were, then whatever stored turns a replay had still to ask."""
         history = self.applied_events(collapse_loops=False)
         script = stored_conversation(DialogueStateTracker(self.current.id, None, history), label)
-        replaying = self.replays.get(self.current.id)
+        replaying, asked = self.replays.get(self.current.id), self.question
         if replaying is not None:
             script = StoredConversation(script.origin, script.turns + replaying.turns[len(script.turns) :])
+        elif asked.kind == QuestionKind.NLU and asked.parse is not None:  # typed, not yet confirmed
+            script.turns.append(StoredTurn(asked.parse.get("text") or "", dict(asked.parse)))
         self._revert_to(index)
-        self._edits[self.current.id] = _Edit(index, history[index:], replaying)
+        self._edits[self.current.id] = _Edit(index, history[index:], replaying, asked)
         self.replays[self.current.id] = script
 
     def _revert_to(self, kept: int) -> None:
@@ -466,7 +468,7 @@ class Session:
         self._record(list(edit.original))
         last = [e for e in edit.original if isinstance(e, ActionExecuted)]
         if last and last[-1].name == ACTION_LISTEN:
-            return self._next_stored_turn()
+            return self._ask(edit.asked) if edit.asked.kind == QuestionKind.NLU else self._next_stored_turn()
         return self.ask_next_action()
 
     def fork(self, before_user_turn: int) -> Question:
@@ -529,11 +531,13 @@ class Session:
 @dataclass(frozen=True)
 class _Edit:
     """A past step edited: how many events in effect came before it, the events in effect from
-    it on before the edit, and the stored conversation the conversation was replaying then."""
+    it on before the edit, the stored conversation the conversation was replaying then, and the
+    question pending then."""
 
     kept: int
     original: list[Event]
     replay: StoredConversation | None
+    asked: Question  # the question pending then (a message typed but not confirmed is asked again)
 
 
 def executed(tracker: DialogueStateTracker) -> list[str]:
