@@ -249,3 +249,20 @@ async def test_the_new_keys_have_ids_a_keymap_remaps_and_the_help_names(tmp_path
         assert user_intents(app.session.tracker) == ["greet"]
         await answer(app, pilot, "f8")
         assert isinstance(app.screen, StorePickerScreen)
+
+
+async def test_a_message_with_brackets_is_shown_as_typed_when_its_turn_is_fixed(tmp_path):
+    app = moodbot_app(tmp_path, tmp_path / "none.yml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "hello [bold]there")
+        await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
+        await fix_row(app, pilot, lambda target: target.user_turn == 1)
+        assert "'hello [bold]there'" in str(app.screen.query_one("#pick-title").render())
+        await pick(app, pilot, "greet")
+        assert isinstance(app.screen, TextPromptScreen)
+        shown = " ".join(str(static.render()) for static in app.screen.query("Static"))
+        assert "'hello [bold]there'" in shown and "[Berlin](city)" in shown
+        await answer(app, pilot, "escape")  # nothing changes
+        assert app.session.question.kind == QuestionKind.USER_INPUT

@@ -105,14 +105,12 @@ class TurnEditsMixin(_AppBase):
                 if markup is not None:  # Escape in the entity editor: nothing changes
                     self._edit_user_turn(turn, intent.strip(), markup, new)
 
-            prompt = TextPromptScreen(
-                f"Entities of '{text}' in markup, e.g. [Berlin](city):", to_markup(text, message.entities), problem
-            )
+            title = escape(f"Entities of '{text}' in markup, e.g. [Berlin](city):")  # the title is markup
+            prompt = TextPromptScreen(title, to_markup(text, message.entities), problem)
             self.push_screen(prompt, done)
 
-        title = f"Fix turn {turn}: what is the intent of '{text}'?"
         screen = PickIntentScreen(text, session.intent_names(), parse)
-        screen.title_text = title
+        screen.title_text = escape(f"Fix turn {turn}: what is the intent of '{text}'?")
         self.push_screen(screen, picked)
 
     def _edit_user_turn(self, turn: int, intent: str, markup: str | None, new: bool) -> None:
@@ -132,3 +130,9 @@ class TurnEditsMixin(_AppBase):
                 self.step(f"edit-action:{action}", lambda s: s.edit_action(position, action))
 
         self.push_screen(PickScreen(f"Instead of '{name}', the bot runs:", entries), picked)
+
+
+def escape(text: str) -> str:
+    """`text` shown as it is in a dialog title (which Textual reads as markup: a message's own
+    `[brackets]` and the `[Berlin](city)` example would be taken for styles)."""
+    return text.replace("[", "\\[")
