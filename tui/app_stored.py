@@ -17,6 +17,7 @@ from core.interactive.questions import Question
 from core.interactive.replay import stored_conversation
 from core.interactive.session import Session
 from core.tracker_store import ConversationSummary, TrackerSource
+from core.tracker_store.listing import ordered
 from tui.screens.store_picker import StorePickerScreen
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class StoredConversationsMixin(_AppBase):
         """Open the store and list its conversations, off the UI thread (a server may be slow)."""
         try:
             source = opener()
-            summaries = source.summaries()
+            summaries = ordered(source.summaries(), "suspicious")
         except BotcoachError as error:
             self.call_from_thread(self.notify_problem, f"the tracker store cannot be read: {error}")
             return

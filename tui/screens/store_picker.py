@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from core.tracker_store import ConversationSummary
-from core.tracker_store.listing import MARKS, page_of
+from core.tracker_store.listing import MARKS, matching
 
 SHOWN = 200  # rows drawn at most: typing narrows a store of 100,000 conversations to these
 
@@ -37,7 +37,7 @@ class StorePickerScreen(ModalScreen[str | None]):
     def __init__(self, store: str, summaries: list[ConversationSummary], mark_key: str = "^k") -> None:
         super().__init__()
         self.store = store
-        self.summaries = summaries
+        self.summaries = summaries  # most suspicious first (ordered off the UI thread): keys only filter
         self.mark: str | None = None
         self.mark_key = mark_key
         self.senders: list[str] = []  # one per row shown
@@ -63,17 +63,18 @@ class StorePickerScreen(ModalScreen[str | None]):
 
     def _refresh(self) -> None:
         sender = self.query_one(Input).value.strip()
-        page = page_of(self.summaries, "suspicious", 1, SHOWN, sender or None, self.mark)
+        found = matching(self.summaries, sender or None, self.mark)
+        drawn = found[:SHOWN]
         table = self.query_one(DataTable)
         table.clear()
-        self.senders = [row.sender for row in page.rows]
-        for row in page.rows:
+        self.senders = [row.sender for row in drawn]
+        for row in drawn:
             started = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.start)) if row.start else "?"
             table.add_row(Text(row.sender), started, str(row.turns), ", ".join(row.marks) or "-")
-        shown = f"showing the first {len(page.rows)} (type to narrow)" if page.total > len(page.rows) else "all shown"
+        shown = f"showing the first {len(drawn)} (type to narrow)" if len(found) > len(drawn) else "all shown"
         mark = f"mark: {self.mark or 'any'}"
         self.query_one("#store-filter-line", Static).update(
-            f"{page.total} of {len(self.summaries)} conversations, most suspicious first, {shown} · {mark}"
+            f"{len(found)} of {len(self.summaries)} conversations, most suspicious first, {shown} · {mark}"
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:
