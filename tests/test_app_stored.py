@@ -44,8 +44,8 @@ async def answer_until_listen(app, pilot) -> None:
     raise AssertionError(f"the replay did not end: {app.session.question}")
 
 
-async def fix_row(app, pilot, matches) -> None:
-    """ctrl+t into the history, the arrows up to the last row whose target `matches`, then its key."""
+async def fix_row(app, pilot, matches, key: str = "e") -> None:
+    """ctrl+t into the history, the arrows up to the last row whose target `matches`, then `key`."""
     await answer(app, pilot, "ctrl+t")
     table = app.query_one("#history")
     assert app.focused is table
@@ -53,7 +53,7 @@ async def fix_row(app, pilot, matches) -> None:
     for _ in range(table.cursor_row - row):
         await pilot.press("up")
     assert table.cursor_row == row
-    await answer(app, pilot, "e")
+    await answer(app, pilot, key)
 
 
 async def pick(app, pilot, name: str, typed: str | None = None) -> None:
@@ -258,7 +258,9 @@ async def test_a_message_with_brackets_is_shown_as_typed_when_its_turn_is_fixed(
         await say(app, pilot, "hello [bold]there")
         await answer(app, pilot, "y")
         await confirm_until_listen(app, pilot)
-        await fix_row(app, pilot, lambda target: target.user_turn == 1)
+        await answer(app, pilot, "ctrl+g")  # the graph pane takes the history's place at 80 columns
+        assert not app.query_one("#history").display
+        await fix_row(app, pilot, lambda target: target.user_turn == 1, "enter")  # ctrl+t hides the graph
         assert "'hello [bold]there'" in str(app.screen.query_one("#pick-title").render())
         await pick(app, pilot, "greet")
         assert isinstance(app.screen, TextPromptScreen)

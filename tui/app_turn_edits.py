@@ -42,13 +42,16 @@ class TurnEditsMixin(_AppBase):
 
         def step(self, label: str, step: Callable[[Session], Question]) -> None: ...
 
+        def action_toggle_graph(self) -> None: ...
+
     def action_fix_turn(self) -> None:
         """Into the history table: the arrows pick a row, its key fixes that turn."""
         table = self.query_one(HistoryTable)
         if not table.row_count:
             self.notify_problem("no turn to fix yet", "warning")
             return
-        table.display = True  # a narrow screen may show the graph pane in its place
+        if not table.display:  # a narrow screen shows the graph pane in its place
+            self.action_toggle_graph()
         table.focus()
 
     def on_history_table_back(self, event: HistoryTable.Back) -> None:
