@@ -268,3 +268,24 @@ async def test_a_message_with_brackets_is_shown_as_typed_when_its_turn_is_fixed(
         assert "'hello [bold]there'" in shown and "[Berlin](city)" in shown
         await answer(app, pilot, "escape")  # nothing changes
         assert app.session.question.kind == QuestionKind.USER_INPUT
+
+
+async def test_a_past_turn_fixed_with_a_new_intent(tmp_path):
+    app = moodbot_app(tmp_path, tmp_path / "none.yml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "ahoy matey")
+        await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
+        await fix_row(app, pilot, lambda target: target.user_turn == 1)
+        await pick(app, pilot, "<new>", "salute")
+        assert isinstance(app.screen, TextPromptScreen)
+        await pilot.press(*"bad name")
+        await answer(app, pilot, "enter")  # refused: not an intent name
+        assert isinstance(app.screen, TextPromptScreen)
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"salute")
+        await answer(app, pilot, "enter", "enter")  # the name, then the entities as they are
+        await answer_until_listen(app, pilot)
+        assert user_intents(app.session.tracker) == ["salute"]
+        assert "salute" in app.session.intent_names()

@@ -16,6 +16,7 @@ from core.interactive.session import Session
 from core.nlu.intent_message import is_intent_message
 from core.nlu.parse import Parse
 from core.training_data.markup import to_markup
+from tui.app_answers import intent_name_problem
 from tui.screens.pick import PickScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
 from tui.screens.text_prompt import TextPromptScreen
@@ -86,7 +87,8 @@ class TurnEditsMixin(_AppBase):
 
         def picked(intent: str | None) -> None:
             if intent == NEW_INTENT:
-                self.push_screen(TextPromptScreen("Name of the new intent:"), lambda name: entities(name, True))
+                prompt = TextPromptScreen("Name of the new intent:", validate=intent_name_problem)
+                self.push_screen(prompt, lambda name: entities(name, True))
             elif intent is not None:
                 entities(intent, False)
 
