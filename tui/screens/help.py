@@ -54,9 +54,10 @@ def help_text(key: Callable[[str], str]) -> str:
         f"                 {key('botcoach.back')} back to the question)",
         f"                 {key('question.new_action')} create a new action (utter_… asks for its text)",
         f"Form validation  {yes} validate the input · {no} do not",
-        f"History table    {key('history.fix_turn')} fix the row's turn: a user row's intent and",
-        "                 entities, a bot row's action; the rest is replayed,",
-        f"                 asked again where the model now differs ({key('botcoach.undo')} undoes)",
+        f"History table    {key('history.fix_turn')} fix the row's turn (a user row: intent and",
+        "                 entities; a bot row: the action); the rest is",
+        "                 replayed, asked where the model now differs",
+        f"                 ({key('botcoach.undo')} takes the fix back)",
         f"Stored list      type to filter by sender · {key('store.mark')} filter by mark",
         "",
     ]
