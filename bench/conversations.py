@@ -2,6 +2,8 @@
 (and on PostgreSQL when its binaries are installed), 8 events per conversation as Rasa writes a
 one-message exchange, 1 in 20 with a fallback, 1 in 10 with a low intent confidence. Times the
 whole listing (read the summaries, sort, take the first page) in both orders; median of 3 runs.
+Also what the app's stored-conversation picker does on each key typed into its filter: filter
+the summaries it read by sender (or cycle the mark) and take the rows it draws.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import time
 from pathlib import Path
 
 from core.tracker_store import StoreConfig
-from core.tracker_store.listing import page_of
-from core.tracker_store.reader import SqlStore
+from core.tracker_store.listing import matching, ordered, page_of
+from core.tracker_store.reader import ConversationSummary, SqlStore
+from tui.screens.store_picker import SHOWN
 
 CONVERSATIONS = 100_000
 RUNS = 3
@@ -65,6 +68,30 @@ def _time_listing(store: SqlStore) -> dict[str, float]:
     return figures
 
 
+def _time_picker_keys(summaries: list[ConversationSummary]) -> None:
+    """One refresh of the picker's rows per key typed (or mark chosen), as the app runs it: the
+    summaries are ordered once when the picker opens, each key only filters."""
+    started = time.perf_counter()
+    summaries = ordered(summaries, "suspicious")
+    print(f"picker: order {CONVERSATIONS} conversations once: {(time.perf_counter() - started) * 1000:.0f} ms")
+    for label, sender, mark in (
+        ("no filter", None, None),
+        ("sender 'user-05'", "user-05", None),
+        ("sender 'user-0500'", "user-0500", None),
+        ("mark fallback", None, "fallback"),
+    ):
+        runs = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            found = matching(summaries, sender, mark)
+            drawn = found[:SHOWN]
+            runs.append(time.perf_counter() - started)
+        print(
+            f"picker: {CONVERSATIONS} conversations, {label}: {len(found)} match, first {len(drawn)} drawn;"
+            f" {statistics.median(runs) * 1000:.0f} ms per key (median of {RUNS})"
+        )
+
+
 def _sqlite(folder: Path) -> None:
     path = folder / "tracker.db"
     started = time.perf_counter()
@@ -82,6 +109,7 @@ def _sqlite(folder: Path) -> None:
     started = time.perf_counter()
     store.tracker("user-050000")
     print(f"sqlite: open one conversation: {(time.perf_counter() - started) * 1000:.1f} ms")
+    _time_picker_keys(store.summaries())
 
 
 def _postgres() -> None:

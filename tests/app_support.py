@@ -17,7 +17,7 @@ from tui.app import InteractiveApp
 from tui.app_startup import Loaded, Startup
 from tui.background_actions import BackgroundActionServer
 from tui.commands import interactive
-from tui.commands.interactive import action_server_problem
+from tui.commands.interactive import action_server_problem, store_opener
 from tui.settings import InteractiveSettings
 
 CONCERTBOT = SAMPLES / "concertbot"
@@ -127,5 +127,6 @@ def app_for(
         save_learned=lambda learning, session: learning.save(
             session.conversations, interactive._project(args), args.out, session.e2e
         ),
+        open_store=store_opener(args),
     )
     return InteractiveApp(startup)

@@ -85,3 +85,25 @@ def test_disagreements_are_in_the_question_text(tmp_path):
         assert question.disagreement in question.text
     question = session.confirm_parse(session.correct_parse(intent="mood_unhappy"))
     assert "'utter_happy' ran here before" in question.text
+
+
+def test_editing_a_turn_mid_replay_keeps_the_stored_turns_still_to_come(tmp_path):
+    """Rasa's wrong parse confirmed first, then fixed from the history: the turns not yet asked
+    still come after the edit's replay."""
+    session, paths = open_moodbot(tmp_path)
+    source = open_source(endpoints=STORE / "endpoints.yml")
+    stored = stored_conversation(source.tracker("user-anna"), source.describe())
+    question = session.replay_stored(stored)
+    while not (question.kind == QuestionKind.NLU and question.parse["text"] == stored.turns[2].text):
+        if question.kind == QuestionKind.NLU:
+            question = session.confirm_parse(question.parse)  # mood_great for the sad message, as Rasa did
+        else:
+            question = session.run_action(question.prediction.action)
+    question = session.edit_turn(2, intent="mood_unhappy")
+    while question.kind != QuestionKind.USER_INPUT:
+        if question.kind == QuestionKind.NLU:
+            question = session.confirm_parse(question.parse)
+        else:
+            question = session.run_action(question.prediction.action)
+    texts = [message.text for _, message in session.tracker.user_turns()]
+    assert texts == [turn.text for turn in stored.turns]

@@ -31,6 +31,8 @@ from core.interactive.session import Session
 from tui.app_answers import NEW_ACTION, AnswersMixin
 from tui.app_leaving import LeavingMixin
 from tui.app_startup import Startup, StartupMixin
+from tui.app_stored import StoredConversationsMixin
+from tui.app_turn_edits import TurnEditsMixin
 from tui.graph_feed import GraphFeed
 from tui.keymap import keys_of, unknown_ids
 from tui.screens.fork_picker import ForkPickerScreen
@@ -38,6 +40,7 @@ from tui.screens.help import HelpScreen, help_text
 from tui.screens.menu import MenuScreen
 from tui.screens.message import MessageScreen
 from tui.screens.pick import PickScreen
+from tui.screens.store_picker import StorePickerScreen
 from tui.widgets.graph_pane import GraphPane
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.question_bar import QuestionBar
@@ -53,7 +56,7 @@ WIDE = 120  # app.tcss gives the side column more room from here on
 GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
 
 
-class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
+class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversationsMixin, TurnEditsMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "botcoach interactive"
     BINDINGS = [
@@ -64,6 +67,8 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
         Binding("ctrl+f", "fork", "Fork", priority=True, id="botcoach.fork"),
         Binding("ctrl+n", "start_fresh", "Fresh", priority=True, id="botcoach.start_fresh"),
         Binding("ctrl+g", "toggle_graph", "Graph", priority=True, id="botcoach.graph"),
+        Binding("ctrl+t", "fix_turn", "Fix turn", priority=True, id="botcoach.fix_turn"),
+        Binding("ctrl+o", "open_stored", "Stored", show=False, priority=True, id="botcoach.open_stored"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="botcoach.palette"),
         Binding("f1", "help", "Help", id="botcoach.help"),
         Binding("down", "choose_button", "Buttons", show=False, id="botcoach.buttons"),
@@ -155,8 +160,10 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
     # -- keys -----------------------------------------------------------------------------------
 
     def all_bindings(self) -> list[Binding]:
-        """The bindings that have ids: the app's and the question bar's (what a keymap can change)."""
-        return [b for b in (*self.BINDINGS, *QuestionBar.BINDINGS) if isinstance(b, Binding) and b.id]
+        """The bindings that have ids: the app's, the question bar's, the history table's and the
+        store picker's (what a keymap can change)."""
+        bindings = (*self.BINDINGS, *QuestionBar.BINDINGS, *HistoryTable.BINDINGS, *StorePickerScreen.BINDINGS)
+        return [b for b in bindings if isinstance(b, Binding) and b.id]
 
     def key_display(self, binding_id: str) -> str:
         """The key(s) that trigger `binding_id` now, as the footer shows them (e.g. ^z)."""
@@ -188,7 +195,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
             self._publish_graph(session, question)
         if session is not None and asked is not None and self.learning is not None:
             taken_back = label == "undo" and self.learning.last is not None
-            if taken_back or corrects(asked, session.tracker):
+            if taken_back or label.startswith("edit") or corrects(asked, session.tracker):
                 snapshot = copy.deepcopy(session.conversations)
                 self.call_from_thread(self.learn, snapshot, session.e2e)
         return question
@@ -251,7 +258,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
             self.show_question(cast(Question, worker.result))
             return
         error = worker.error
-        if isinstance(error, ActionServerError) and worker.name.startswith("action:"):
+        if isinstance(error, ActionServerError) and worker.name.startswith(("action:", "edit-action:")):
             self._action_failed(worker.name.split(":", 1)[1], error)
         elif isinstance(error, BotcoachError):
             self.notify_problem(str(error))
@@ -336,8 +343,13 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
-        if action in ("undo", "export", "fork", "start_fresh", "choose_button") and (session is None or self.busy):
+        if action == "open_stored" and self.startup.open_store is None:
+            return None  # hidden without a tracker store
+        busy_actions = ("undo", "export", "fork", "start_fresh", "choose_button", "fix_turn", "open_stored")
+        if action in busy_actions and (session is None or self.busy):
             return False
+        if action in ("fix_turn", "open_stored") and len(self.screen_stack) > 1:
+            return False  # not from a dialog
         if action == "undo":
             return session.can_undo()  # type: ignore[union-attr]
         if action == "fork":
@@ -406,7 +418,8 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
     def action_menu(self) -> None:
         if isinstance(self.screen, MenuScreen):
             return
-        self.push_screen(MenuScreen(bool(self.session and self.session.unsaved)), self._menu_chosen)
+        stored = self.startup.open_store is not None
+        self.push_screen(MenuScreen(bool(self.session and self.session.unsaved), stored), self._menu_chosen)
 
     def _menu_chosen(self, choice: str | None) -> None:
         if choice == "undo":
@@ -415,6 +428,10 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
             self.action_fork()
         elif choice == "fresh":
             self.action_start_fresh()
+        elif choice == "fix_turn":
+            self.action_fix_turn()
+        elif choice == "open_stored":
+            self.action_open_stored()
         elif choice == "export_quit":
             self.action_export(quit_after=True)
         elif choice == "quit":
@@ -426,5 +443,8 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
         yield SystemCommand("Export", "Write stories, NLU and domain changes", self.action_export)
         yield SystemCommand("Fork", "Branch off before an earlier user message", self.action_fork)
         yield SystemCommand("Start fresh", "A new conversation (the others are kept)", self.action_start_fresh)
+        yield SystemCommand("Fix a turn", "Change a past user turn or bot action", self.action_fix_turn)
+        if self.startup.open_store is not None:
+            yield SystemCommand("Open stored", "Replay a conversation from the tracker store", self.action_open_stored)
         yield SystemCommand("Graph", "Show or hide the graph of similar training stories", self.action_toggle_graph)
         yield SystemCommand("Help", "Keys and questions", self.action_help)

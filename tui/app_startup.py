@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from core.runtime.agent import Agent
+    from core.tracker_store import TrackerSource
     from tui.graph_feed import GraphFeed
 
     _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
@@ -64,6 +65,7 @@ class Startup:
     notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
     online_learning: bool = True  # update the models after each correction (--no-online-learning)
     save_learned: Callable[[OnlineLearning, Session], Path] | None = None  # at export: the learned model
+    open_store: Callable[[], TrackerSource] | None = None  # the tracker store configured, if any
 
 
 class StartupMixin(_AppBase):

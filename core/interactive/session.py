@@ -25,7 +25,7 @@ from core.interactive.consistency import ConsistencyCheck
 from core.interactive.export import ExportPaths, ExportPlan, Progress, apply_to_state, plan_export, write_plan
 from core.interactive.journal import JOURNAL_DIR, Journal, Record, journal_path, new_session_id, replay
 from core.interactive.questions import Question, QuestionKind, user_input
-from core.interactive.replay import StoredConversation, action_note, parse_note, stored_conversation
+from core.interactive.replay import StoredConversation, StoredTurn, action_note, parse_note, stored_conversation
 from core.interactive.state import Conversation, SessionState
 from core.interactive.validation_question import (
     apply_validation_answer,
@@ -373,7 +373,7 @@ class Session:
 
     def undo(self) -> Question:
         """Take back the latest step; the question becomes the one that step answered. While the
-        replay started by `edit_turn` runs, undo takes the whole edit back instead."""
+        replay started by an edit (`edit_turn`, `edit_action`) runs, undo takes the whole edit back."""
         edit = self._edits.get(self.current.id)
         if edit is not None:
             return self._take_back(edit)
@@ -393,9 +393,6 @@ class Session:
         turns = self.tracker.user_turns()
         if not 1 <= turn <= len(turns):
             raise DataError(f"no user turn {turn}: the conversation has {len(turns)}", hint="pick a row with a message")
-        history = self.applied_events(collapse_loops=False)
-        before = DialogueStateTracker(self.current.id, None, history)
-        script = stored_conversation(before, f"edit of turn {turn}")
         original = turns[turn - 1][1]
         parse = cast(Parse, {**original.parse_data, "text": original.text, "intent": original.intent})
         parse["entities"] = original.entities  # type: ignore[typeddict-item]
@@ -404,26 +401,64 @@ class Session:
             edited = self.correct_parse(intent, markup)
         finally:
             self.question = asked
-        self._revert_to_turn(turn)
-        self._edits[self.current.id] = _Edit(turn, history[turns[turn - 1][0] :], self.replays.get(self.current.id))
-        self.replays[self.current.id] = script
+        self._start_edit(turns[turn - 1][0], f"edit of turn {turn}")
         return self.confirm_parse(edited)
+
+    def bot_actions(self) -> list[tuple[int, ActionExecuted]]:
+        """(index in `applied_events(collapse_loops=False)`, action) for every bot action in effect;
+        `edit_action` numbers them in this order."""
+        history = self.applied_events(collapse_loops=False)
+        return [(i, e) for i, e in enumerate(history) if isinstance(e, ActionExecuted) and e.name]
+
+    def edit_action(self, position: int, action: str) -> Question:
+        """Run `action` instead of past bot action number `position` (0-based, as `bot_actions`
+        lists them): the conversation is taken back to before that action, `action` runs, and the
+        rest is replayed, each later step asked again with a note where the model's new
+        predictions differ from what happened before. Undo during that replay takes it all back."""
+        actions = self.bot_actions()
+        if not 0 <= position < len(actions):
+            raise DataError(f"no bot action {position + 1}: the conversation has {len(actions)}", hint="pick a bot row")
+        if action not in self.action_names():
+            raise DataError(f"unknown action '{action}'", hint="pick one of the domain's actions or create it first")
+        index, ran = actions[position]
+        if not any(isinstance(e, UserUttered) for e in self.applied_events(collapse_loops=False)[:index]):
+            raise DataError(
+                f"'{ran.name}' starts the conversation, before any user message", hint="pick an action after one"
+            )
+        self._start_edit(index, f"edit of action {position + 1}")
+        self.ask_next_action()
+        return self.run_action(action)
 
     def applied_events(self, collapse_loops: bool = True) -> list[Event]:
         return self.tracker.applied_events(collapse_loops=collapse_loops)
 
-    def _revert_to_turn(self, turn: int) -> None:
-        """Undo steps until user message `turn` (1-based) and all after it are reverted."""
-        while len(self.tracker.user_turns()) >= turn:
+    def _start_edit(self, index: int, label: str) -> None:
+        """Take the conversation back to its first `index` events in effect, remembering what
+        followed (for undo) and replaying it from there: the steps after the edited one as they
+        were, then whatever stored turns a replay had still to ask."""
+        history = self.applied_events(collapse_loops=False)
+        script = stored_conversation(DialogueStateTracker(self.current.id, None, history), label)
+        replaying, asked = self.replays.get(self.current.id), self.question
+        if replaying is not None:
+            script = StoredConversation(script.origin, script.turns + replaying.turns[len(script.turns) :])
+        elif asked.kind == QuestionKind.NLU and asked.parse is not None:  # typed, not yet confirmed
+            script.turns.append(StoredTurn(asked.parse.get("text") or "", dict(asked.parse)))
+        self._revert_to(index)
+        self._edits[self.current.id] = _Edit(index, history[index:], replaying, asked)
+        self.replays[self.current.id] = script
+
+    def _revert_to(self, kept: int) -> None:
+        """Undo steps until only the first `kept` events (collapse_loops=False) are in effect."""
+        while len(self.applied_events(collapse_loops=False)) > kept:
             events = self.agent.undo(self.tracker)
             if not events:
                 break
             self._record(events)
 
     def _take_back(self, edit: _Edit) -> Question:
-        """The conversation as it was before `edit_turn`: the replay reverted, the original events
-        from the edited turn on logged again."""
-        self._revert_to_turn(edit.turn)
+        """The conversation as it was before the edit: the replay reverted, the original events
+        from the edited step on logged again."""
+        self._revert_to(edit.kept)
         del self._edits[self.current.id]
         if edit.replay is None:
             self.replays.pop(self.current.id, None)
@@ -433,7 +468,7 @@ class Session:
         self._record(list(edit.original))
         last = [e for e in edit.original if isinstance(e, ActionExecuted)]
         if last and last[-1].name == ACTION_LISTEN:
-            return self._ask(user_input())
+            return self._ask(edit.asked) if edit.asked.kind == QuestionKind.NLU else self._next_stored_turn()
         return self.ask_next_action()
 
     def fork(self, before_user_turn: int) -> Question:
@@ -495,12 +530,14 @@ class Session:
 
 @dataclass(frozen=True)
 class _Edit:
-    """A past turn edited: which, the events in effect from it on before the edit, and the
-    stored conversation the conversation was replaying then (if any)."""
+    """A past step edited: how many events in effect came before it, the events in effect from
+    it on before the edit, the stored conversation the conversation was replaying then, and the
+    question pending then."""
 
-    turn: int
+    kept: int
     original: list[Event]
     replay: StoredConversation | None
+    asked: Question  # the question pending then (a message typed but not confirmed is asked again)
 
 
 def executed(tracker: DialogueStateTracker) -> list[str]:

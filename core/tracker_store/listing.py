@@ -19,6 +19,26 @@ class Page:
     total: int
 
 
+def matching(
+    summaries: list[ConversationSummary], sender: str | None = None, mark: str | None = None
+) -> list[ConversationSummary]:
+    """The conversations whose sender contains `sender` (any case) and that carry `mark`, in order."""
+    rows = summaries
+    if sender:
+        needle = sender.lower()
+        rows = [row for row in rows if needle in row.sender.lower()]
+    if mark:
+        rows = [row for row in rows if mark in row.marks]
+    return rows
+
+
+def ordered(summaries: list[ConversationSummary], order: Order = "newest") -> list[ConversationSummary]:
+    """Newest first, or most suspicious first (then newest)."""
+    if order == "suspicious":
+        return sorted(summaries, key=lambda row: (row.suspicion, row.latest or 0.0), reverse=True)
+    return sorted(summaries, key=lambda row: row.latest or 0.0, reverse=True)
+
+
 def page_of(
     summaries: list[ConversationSummary],
     order: Order = "newest",
@@ -28,15 +48,7 @@ def page_of(
     mark: str | None = None,
 ) -> Page:
     """Filters by sender substring and mark, sorts (newest first, or most suspicious then newest), pages."""
-    rows = summaries
-    if sender:
-        rows = [row for row in rows if sender.lower() in row.sender.lower()]
-    if mark:
-        rows = [row for row in rows if mark in row.marks]
-    if order == "suspicious":
-        rows = sorted(rows, key=lambda row: (row.suspicion, row.latest or 0.0), reverse=True)
-    else:
-        rows = sorted(rows, key=lambda row: row.latest or 0.0, reverse=True)
+    rows = ordered(matching(summaries, sender, mark), order)
     size = max(size, 1)
     pages = max(1, -(-len(rows) // size))
     number = min(max(page, 1), pages)

@@ -23,6 +23,7 @@ from tui.settings import InteractiveSettings
 if TYPE_CHECKING:
     from core.interactive.replay import StoredConversation
     from core.interactive.session import Session
+    from core.tracker_store import TrackerSource
     from tui.app_startup import Loaded, Startup
 
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
@@ -153,6 +154,29 @@ def read_stored(options: InteractiveSettings) -> StoredConversation | None:
     return stored_conversation(source.tracker(options.from_store), source.describe())
 
 
+def store_opener(options: InteractiveSettings) -> Callable[[], TrackerSource] | None:
+    """How the app opens the tracker store to pick a stored conversation from: --trackers,
+    --store, or the endpoints file's `tracker_store:` section; None when none is configured.
+    Opening happens in the app's worker, so a store that cannot be read is a notice there."""
+    if not (options.trackers or options.store or _endpoints_name_a_store(options.endpoints)):
+        return None
+    from tui.commands.conversations import tracker_source  # noqa: PLC0415 - start-up time
+
+    return lambda: tracker_source(options)
+
+
+def _endpoints_name_a_store(endpoints: str) -> bool:
+    """Whether the endpoints file has a `tracker_store:` section (an unreadable file has none here:
+    loading the bot names its problem)."""
+    import yaml  # noqa: PLC0415 - start-up time
+
+    try:
+        data = yaml.safe_load(Path(endpoints).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("tracker_store") is not None
+
+
 def _training_stories(options: InteractiveSettings) -> list:
     """The project's stories and rules (the form question and the consistency check use them)."""
     from core.training_data.loader import load_training_data  # noqa: PLC0415 - start-up time
@@ -195,6 +219,7 @@ def startup_for(
         ),
         keymap=keymap,
         notices=keymap_problems,
+        open_store=store_opener(options),
     )
 
 

@@ -18,6 +18,8 @@ HOTKEYS = [
     ("botcoach.fork", "fork: branch off before an earlier user message"),
     ("botcoach.start_fresh", "start a fresh conversation (the others are kept)"),
     ("botcoach.graph", "show or hide the graph of similar training stories"),
+    ("botcoach.fix_turn", "fix a past turn: ↑↓ to its row in the history"),
+    ("botcoach.open_stored", "open a conversation from the tracker store"),
     ("botcoach.palette", "command palette"),
     ("botcoach.help", "this help"),
     ("botcoach.menu", "menu (never quits without asking)"),
@@ -30,6 +32,10 @@ QUESTION_KEYS = [
     "question.new_action",
     "botcoach.buttons",
     "botcoach.back",
+    "history.fix_turn",
+    "history.back",
+    "store.mark",
+    "store.cancel",
 ]
 
 
@@ -48,6 +54,11 @@ def help_text(key: Callable[[str], str]) -> str:
         f"                 {key('botcoach.back')} back to the question)",
         f"                 {key('question.new_action')} create a new action (utter_… asks for its text)",
         f"Form validation  {yes} validate the input · {no} do not",
+        f"History table    {key('history.fix_turn')} fix the row's turn (a user row: intent and",
+        "                 entities; a bot row: the action); the rest is",
+        "                 replayed, asked where the model now differs",
+        f"                 ({key('botcoach.undo')} takes the fix back)",
+        f"Stored list      type to filter by sender · {key('store.mark')} filter by mark",
         "",
     ]
     width = max(len(key(binding_id)) for binding_id, _ in HOTKEYS) + 2

@@ -12,6 +12,8 @@ MENU = [
     Entry("undo", "Undo Last"),
     Entry("fork", "Fork"),
     Entry("fresh", "Start Fresh"),
+    Entry("fix_turn", "Fix a Past Turn"),
+    Entry("open_stored", "Open a Stored Conversation"),
     Entry("export_quit", "Export & Quit"),
     Entry("quit", "Quit without exporting"),
 ]
@@ -20,6 +22,8 @@ MENU = [
 class MenuScreen(PickScreen):
     BINDINGS = [Binding("ctrl+c", "cancel", "Continue", priority=True, id="menu.continue")]
 
-    def __init__(self, unsaved: bool) -> None:
+    def __init__(self, unsaved: bool, stored: bool = False) -> None:
+        """`stored`: a tracker store is configured, so a stored conversation can be opened."""
         note = " (unsaved changes)" if unsaved else ""
-        super().__init__(f"What now?{note}", MENU, "↑↓ move · Enter choose · Esc/Ctrl-C continue")
+        entries = [entry for entry in MENU if stored or entry.id != "open_stored"]
+        super().__init__(f"What now?{note}", entries, "↑↓ move · Enter choose · Esc/Ctrl-C continue")
