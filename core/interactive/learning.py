@@ -134,12 +134,24 @@ class Snapshot:
     interpreter: Interpreter | None
     ensemble: PolicyEnsemble | None
     examples: frozenset[str]  # digests of the NLU examples learned
+    stories: frozenset[str] = frozenset()  # ids of the conversations whose stories the policies learned
 
     def begins(self, signature: Signature) -> bool:
         """Is each of this snapshot's conversations the beginning of the same conversation in
         `signature` (what it learned is all still taught there)?"""
         now = dict(signature)
         return all(events == now.get(key, ())[: len(events)] for key, events in self.signature)
+
+    def changed(self, conversations: list[Conversation], signature: Signature) -> list[Conversation]:
+        """The conversations whose events differ from what this snapshot learned (new or longer)."""
+        before = dict(self.signature)
+        return [c for c, (_, events) in zip(conversations, signature) if before.get(c.id) != events]
+
+    def learned_no_beginning_of(self, changed: list[Conversation]) -> bool:
+        """Did the policies learn none of `changed` as they were earlier? A story cut short
+        teaches what its end implies (the bot listens there), which the longer story does not:
+        the policies learn each conversation whole, from a snapshot without it."""
+        return not self.stories & {c.id for c in changed}
 
 
 NOT_TAUGHT = ("timestamp", "policy", "confidence", "metadata", "parse_data", "input_channel", "message_id")
@@ -194,9 +206,11 @@ class OnlineLearning:
             self._generation += 1
             generation = self._generation
             now = signature(conversations)
-            start = next((s for s in reversed(self.snapshots) if s.begins(now)), self.base)
+            candidates = [*(s for s in reversed(self.snapshots) if s.begins(now)), self.base]
+        start = candidates[0]
+        policies_start = next(s for s in candidates if s.learned_no_beginning_of(s.changed(conversations, now)))
         with RESPONSIVE_TURNS.during_update():
-            learned, snapshot = self._update(conversations, now, start, e2e)
+            learned, snapshot = self._update(conversations, now, start, policies_start, e2e)
         with self._lock:
             if generation == self._generation:  # a later lesson wins over a slower earlier one
                 self.agent.interpreter = learned.interpreter
@@ -232,8 +246,10 @@ class OnlineLearning:
         return thread
 
     def _update(
-        self, conversations: list[Conversation], now: Signature, start: Snapshot, e2e: bool
+        self, conversations: list[Conversation], now: Signature, start: Snapshot, policies_start: Snapshot, e2e: bool
     ) -> tuple[Learned, Snapshot]:
+        """The NLU model learns the examples `start` lacks; the policies learn, from
+        `policies_start`, the conversations it lacks or learned shorter."""
         started = time.perf_counter()
         key = lesson_key(conversations)
         if start.signature == now:  # nothing taught since that snapshot: put it back
@@ -244,11 +260,10 @@ class OnlineLearning:
         for name in taught(conversations).actions:
             if name not in domain.action_names:
                 domain.actions.append(name)  # a new custom action: the policies may predict it
-        before = dict(start.signature)
-        changed = [c for c, (_, events) in zip(conversations, now) if before.get(c.id) != events]
+        changed = policies_start.changed(conversations, now)
         taught_now = lesson(changed, domain, e2e)
         new_examples = [e for e in taught(conversations).examples if example_key(e) not in start.examples]
-        interpreter, ensemble = start.interpreter, start.ensemble
+        interpreter, ensemble = start.interpreter, policies_start.ensemble
         if interpreter is not None and new_examples:
             interpreter = interpreter.fork()
             interpreter.update(new_examples)
@@ -256,11 +271,12 @@ class OnlineLearning:
             ensemble = ensemble.fork()
             ensemble.update(taught_now.trackers, domain)
         changes = self._intent_changes(new_examples, interpreter)
-        changes += self._action_changes(changed, ensemble)
+        changes += self._action_changes(start.changed(conversations, now), ensemble)
         seconds = time.perf_counter() - started
         learned = Learned(interpreter, ensemble, list(dict.fromkeys(changes)), seconds, key)
         keys = start.examples | {example_key(e) for e in new_examples}
-        return learned, Snapshot(now, interpreter, ensemble, frozenset(keys))
+        stories = policies_start.stories | {c.id for c in changed if c.tracker.user_turns()}
+        return learned, Snapshot(now, interpreter, ensemble, frozenset(keys), frozenset(stories))
 
     def _intent_changes(self, examples: list[Example], interpreter: Interpreter | None) -> list[str]:
         before = self.agent.interpreter
