@@ -100,3 +100,22 @@ async def test_undo_keeps_the_half_typed_message(tmp_path):
         assert app.focused is app.query_one("#user-input")
         await pilot.press(*" more")
         assert app.query_one("#user-input").value == "show me more"
+
+
+async def test_ctrl_z_at_the_nlu_question_gives_the_message_back_to_edit(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/greet")
+        while app.session.question.kind == QuestionKind.ACTION:
+            await answer(app, pilot, "y")
+        events_before = list(app.session.tracker.events)
+        await say(app, pilot, "yes any new day")
+        assert app.session.question.kind == QuestionKind.NLU
+        await answer(app, pilot, "ctrl+z")
+        assert app.session.question.kind == QuestionKind.USER_INPUT  # one level back, not a turn back
+        assert list(app.session.tracker.events) == events_before
+        assert app.focused is app.query_one("#user-input")
+        assert app.query_one("#user-input").value == "yes any new day"
+        await pilot.press(*" yay")
+        assert app.query_one("#user-input").value == "yes any new day yay"

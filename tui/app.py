@@ -384,6 +384,13 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
         if self.session is not None and not self.session.can_undo():  # from the palette or the menu
             self.notify_problem("nothing to undo", "warning")
             return
+        question = self.session.question if self.session is not None else None
+        if question is not None and question.kind == QuestionKind.NLU:  # the message back to edit it
+            line = self.query_one(QuestionBar).user_input
+            line.value = line.value or (question.parse or {}).get("text") or ""
+            line.cursor_position = len(line.value)
+            self.step("take back the message", lambda s: s.undo())
+            return
         self.step("undo", lambda s: s.undo())
 
     def action_start_fresh(self) -> None:

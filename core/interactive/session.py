@@ -184,7 +184,7 @@ class Session:
         return [m.text or f"/{m.intent_name}" for _, m in self.tracker.user_turns()]
 
     def can_undo(self) -> bool:
-        return self.agent.can_undo(self.tracker)
+        return self.question.kind == QuestionKind.NLU or self.agent.can_undo(self.tracker)
 
     # -- the steps (called from a worker thread) ------------------------------------------------
 
@@ -330,7 +330,8 @@ class Session:
 
     def validation_question(self, action: str) -> Question | None:
         """The form's "should it validate?" question before `action` runs, when it is asked."""
-        asked = needs_validation_question(self.tracker, action)
+        spec = self.domain.forms.get(action)
+        asked = needs_validation_question(self.tracker, action, (spec.required_slots or []) if spec else [])
         if asked is None:
             return None
         form, slot = asked
@@ -373,7 +374,10 @@ class Session:
 
     def undo(self) -> Question:
         """Take back the latest step; the question becomes the one that step answered. While the
-        replay started by `edit_turn` runs, undo takes the whole edit back instead."""
+        replay started by `edit_turn` runs, undo takes the whole edit back instead. At the NLU
+        question the message is not in the conversation yet: undo goes back to typing it."""
+        if self.question.kind == QuestionKind.NLU:
+            return self._ask(user_input())
         edit = self._edits.get(self.current.id)
         if edit is not None:
             return self._take_back(edit)
