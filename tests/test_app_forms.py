@@ -45,7 +45,8 @@ async def stop_then_continue(app, pilot) -> None:
 
 
 def question_text(app) -> str:
-    return str(app.query_one("#question-bar").query_one("#question").render())
+    bar = app.query_one("#question-bar")
+    return f"{bar.query_one('#question').render()}\n{bar.query_one('#keys').render()}"
 
 
 async def export_stories(app, pilot, path) -> None:
