@@ -28,7 +28,8 @@ from core.errors import ActionServerError, BotcoachError
 from core.interactive.learning import Learned, OnlineLearning, corrects
 from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
 from core.interactive.session import Session
-from tui.app_answers import NEW_ACTION, AnswersMixin
+from tui.action_entries import action_entries
+from tui.app_answers import AnswersMixin
 from tui.app_leaving import LeavingMixin
 from tui.app_startup import Startup, StartupMixin
 from tui.graph_feed import GraphFeed
@@ -49,7 +50,6 @@ from tui.widgets.too_small_notice import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 if TYPE_CHECKING:
     pass
 
-WIDE = 120  # app.tcss gives the side column more room from here on
 GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
 
 
@@ -142,7 +142,6 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
         was_small = not self.query_one("#main").display
         self.query_one("#main").display = not small
         self.query_one(TooSmallNotice).display = small
-        self.query_one("#main").set_class(width >= WIDE, "-wide")
         graph_shown = self.query_one(GraphPane).display
         self.query_one(HistoryTable).display = not graph_shown or width >= GRAPH_BESIDE_HISTORY
         if was_small and not small:  # hiding the main view took the focus with it
@@ -280,13 +279,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
         ranked = self.query_one(RankedList)
         buttons = session.latest_buttons() if question.kind == QuestionKind.USER_INPUT else []
         if question.kind == QuestionKind.ACTION and question.prediction is not None:
-            entries = [Entry(f"action:{name}", f"{p:.2f}  {name}") for name, p in question.prediction.ranking]
-            known = {name for name, _ in question.prediction.ranking}
-            entries += [
-                Entry(f"action:{name}", f"0.00  {name}") for name in session.action_names() if name not in known
-            ]
-            entries.append(Entry(f"action:{NEW_ACTION}", "<create new action>", always=True))
-            ranked.set_entries(entries, "Actions")
+            ranked.set_entries(action_entries(question.prediction.ranking, session.action_names()), "Actions")
         else:
             ranked.set_entries(
                 [

@@ -16,6 +16,7 @@ from core.interactive.questions import Question, QuestionKind
 from core.interactive.session import Session
 from core.nlu.parse import Parse
 from core.training_data.markup import to_markup
+from tui.action_entries import NEW_ACTION
 from tui.screens.action_error import ActionErrorScreen
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
 else:
     _AppBase = object
-
-NEW_ACTION = "<new>"
 
 
 class AnswersMixin(_AppBase):

@@ -35,7 +35,7 @@ class PickScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             with VerticalScroll(id="pick-title-box", can_focus=False):  # a long message scrolls here
-                yield Static(self.title_text, id="pick-title")
+                yield Static(self.title_text, id="pick-title", markup=False)
             yield RankedList()
             yield Static(self.help_text, id="pick-help")
 
