@@ -37,7 +37,7 @@ from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Entity, Parse, intent_name
 from core.runtime.agent import Agent
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
-from core.training_data.markup import parse_markup
+from core.training_data.markup import parse_markup, to_markup
 from core.training_data.story_model import Story
 from core.training_data.trackers import TrainingTracker, training_trackers
 
@@ -49,6 +49,15 @@ class ProjectFiles:
     data: list[str]
     domain: str
     model: str = ""
+
+
+def nlu_question_text(text: str, parse: Parse) -> str:
+    """The NLU question, the message in markup so that the entities found show in it (as Rasa
+    asks it): 'a [mexican](cuisine) place'."""
+    shown = intent_name(parse) or "None"
+    return (
+        f"Is the NLU classification for '{to_markup(text, parse.get('entities') or [])}' with intent '{shown}' correct?"
+    )
 
 
 class Session:
@@ -206,10 +215,7 @@ class Session:
                 )
             return self.confirm_parse(stated)
         parse = self.agent.parse(text)
-        shown = intent_name(parse) or "None"
-        return self._ask(
-            Question(QuestionKind.NLU, f"Is the NLU classification for '{text}' with intent '{shown}' correct?", parse)
-        )
+        return self._ask(Question(QuestionKind.NLU, nlu_question_text(text, parse), parse))
 
     def correct_parse(self, intent: str | None = None, markup: str | None = None) -> Parse:
         """The pending parse with another intent and/or entities given in markup (validated: the
@@ -321,8 +327,7 @@ class Session:
         turn = stored.turns[done]
         model = self.agent.parse(turn.text)
         parse = cast(Parse, {**model, **turn.parse})
-        shown = intent_name(parse) or "None"
-        text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
+        text = nlu_question_text(turn.text, parse)
         question = Question(QuestionKind.NLU, text, parse, disagreement=parse_note(turn.parse, dict(model)))
         if question.disagreement:
             question.text += f" ({question.disagreement})"
