@@ -247,6 +247,8 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, App[int]):
             return
         self.busy = False
         if event.state == WorkerState.SUCCESS:
+            if worker.name.startswith("action:"):
+                self.action_ran(worker.name.split(":", 1)[1])
             self.show_question(cast(Question, worker.result))
             return
         error = worker.error

@@ -167,6 +167,15 @@ def action_server_problem(session) -> str | None:
     return problem_of(session.agent.registry.action_endpoint, session.domain)
 
 
+def reload_endpoints(args: argparse.Namespace, action_url: str | None, session) -> None:
+    """The action endpoint from the endpoints file again (Retry after a failed action), unless
+    --actions serves the actions in the app itself."""
+    from core.runtime.endpoints import load_endpoints  # noqa: PLC0415 - start-up time
+
+    if not action_url:
+        session.agent.registry.action_endpoint = load_endpoints(args.endpoints).action
+
+
 def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Startup:
     """What the app gets from the command line: how to load and open, where to export, the graph
     page's port (None with --skip-visualization) and the keymap files' keys."""
@@ -183,6 +192,7 @@ def startup_for(args: argparse.Namespace, action_url: str | None = None) -> Star
         export_paths=default_paths(data, args.domain),
         data_label=project_label(data),
         check_action_server=action_server_problem,
+        reload_endpoints=lambda session: reload_endpoints(args, action_url, session),
         graph_port=None if args.skip_visualization else args.port,
         online_learning=not getattr(args, "no_online_learning", False),
         save_learned=lambda learning, session: learning.save(
