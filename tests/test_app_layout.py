@@ -122,3 +122,16 @@ async def test_dialogs_show_brackets_as_typed_not_as_markup(tmp_path):
         app.push_screen(TextPromptScreen("Entities in markup, e.g. [Berlin](city):", "in [berlin](city)"))
         await pilot.pause()
         assert "e.g. [Berlin](city):" in screen_text(app)
+
+
+async def test_a_notice_leaves_the_question_and_the_message_line_visible(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        app.notify_problem("the conversation graph could not be drawn: a long reason " * 2, "warning")
+        await pilot.pause()
+        await pilot.pause()
+        toasts = list(app.screen.query("Toast"))
+        assert toasts
+        bar = app.query_one("#question-bar").region
+        assert all(not toast.region.overlaps(bar) for toast in toasts), [t.region for t in toasts]
