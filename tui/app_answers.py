@@ -82,19 +82,20 @@ class AnswersMixin(_AppBase):
         if answer == "yes":
             self.step("confirm", lambda s: s.confirm_parse(parse))
         elif answer == "no":
-            self.push_screen(
-                PickIntentScreen(parse.get("text") or "", session.intent_names(), parse), self._intent_picked
-            )
+            picker = PickIntentScreen(parse.get("text") or "", session.intent_names(), parse)
+            self.push_screen(picker, lambda intent: self._intent_picked(intent, picker.filter_text))
         elif answer == "entities":
             self._edit_entities(parse)
 
-    def _intent_picked(self, intent: str | None) -> None:
+    def _intent_picked(self, intent: str | None, typed: str = "") -> None:
+        """`typed`: the picker's filter text, the name's first draft when the intent is new."""
         session = self.session
         if intent is None or session is None:
             return
         if intent == NEW_INTENT:
             self.push_screen(
-                TextPromptScreen("Name of the new intent:", validate=intent_name_problem), self._new_intent
+                TextPromptScreen("Name of the new intent:", typed.strip(), validate=intent_name_problem),
+                self._new_intent,
             )
             return
         parse = session.correct_parse(intent=intent)

@@ -31,6 +31,7 @@ class PickScreen(ModalScreen[str | None]):
         self.title_text = title
         self.entries = entries
         self.help_text = help_text
+        self.filter_text = ""  # what was typed into the filter when an entry was chosen
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -46,6 +47,7 @@ class PickScreen(ModalScreen[str | None]):
 
     @on(RankedList.Chosen)
     def _chosen(self, event: RankedList.Chosen) -> None:
+        self.filter_text = event.ranked.filter_input.value
         self.dismiss(event.entry_id)
 
     def action_cancel(self) -> None:
