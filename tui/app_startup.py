@@ -164,11 +164,11 @@ class StartupMixin(_AppBase):
         self.messages.append(title)
         self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc new session"), chosen)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="discard")
+    @work(thread=True, exit_on_error=False, group="load", name="discard")
     def discard_journal(self, path: Path) -> None:
         Journal(path).write([{"discarded": True}])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="session")
+    @work(thread=True, exit_on_error=False, group="load", name="session")
     def open_session(self, loaded: Loaded, resume: Path | None) -> None:
         session = self.startup.open_session(loaded, resume)
         problem = self.startup.check_action_server(session)
