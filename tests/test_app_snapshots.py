@@ -18,7 +18,7 @@ from core.interactive.export import ExportPaths
 from core.interactive.questions import Question, QuestionKind
 from core.runtime.agent import Prediction
 from tests.app_pilot import settle
-from tests.app_snapshot import check_snapshot
+from tests.app_snapshot import check_snapshot, screen_text
 from tests.app_support import make_app
 from tui.screens.action_error import ActionErrorScreen
 from tui.screens.fork_picker import ForkPickerScreen
@@ -86,8 +86,16 @@ def _dialogs(app) -> dict[str, object]:
 
 
 async def _snapshot(app, pilot, name: str, update: bool) -> None:
+    """The screen once it is still: the footer and the history's scroll settle a frame or two
+    after a change."""
     app.clear_notifications()
-    await pilot.pause()
+    shown = None
+    for _ in range(20):
+        await pilot.pause()
+        now = screen_text(app)
+        if now == shown:
+            break
+        shown = now
     width, height = app.size
     check_snapshot(app, f"{name}-{width}x{height}", update)
 
