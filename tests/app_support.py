@@ -121,6 +121,7 @@ def app_for(
         export_paths=default_paths(list(args.data), args.domain),
         data_label=str(args.data[0]) if data_label is None else data_label,
         check_action_server=action_server_problem,
+        reload_endpoints=lambda session: interactive.reload_endpoints(args, url, session),
         graph_port=graph_port,
         keymap=keymap or {},
         online_learning=not args.no_online_learning,

@@ -285,7 +285,7 @@ async def test_remapped_keys_trigger_their_actions_and_the_palette_has_them(tmp_
         await say(app, pilot, "/greet")
         await answer(app, pilot, "y")  # not the yes key any more
         assert executed(app.session.tracker) == ["action_listen"]
-        assert "j/⏎ yes" in str(app.query_one("#question-bar").query_one("#question").render())
+        assert "j/⏎ yes" in str(app.query_one("#question-bar").query_one("#keys").render())
         while app.session.question.kind == QuestionKind.ACTION:
             await answer(app, pilot, "j")
         assert executed(app.session.tracker)[-2:] == ["utter_greet", "action_listen"]

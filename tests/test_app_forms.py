@@ -45,7 +45,8 @@ async def stop_then_continue(app, pilot) -> None:
 
 
 def question_text(app) -> str:
-    return str(app.query_one("#question-bar").query_one("#question").render())
+    bar = app.query_one("#question-bar")
+    return f"{bar.query_one('#question').render()}\n{bar.query_one('#keys').render()}"
 
 
 async def export_stories(app, pilot, path) -> None:
@@ -147,3 +148,26 @@ async def test_yes_against_the_stories_shows_the_warning_then_goes_on(tmp_path):
         assert app.session.tracker.requested_slot == "preferences"
         await confirm_until_listen(app, pilot)
         assert app.session.question.kind == QuestionKind.USER_INPUT
+
+
+async def test_direct_answers_fill_the_form_without_the_validation_question(tmp_path):
+    """Issue 15 point 2: each answer that fills the requested (or another required) slot goes
+    straight to the form: no "Should 'restaurant_form' validate…?" on the way."""
+    app = make_app(tmp_path, bot="formbot")
+    asked: list[QuestionKind] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/request_restaurant")
+        for message in ('/inform{"cuisine": "thai"}', '/inform{"number": "3"}', "/affirm", "/deny", "/thankyou"):
+            await run_action(app, pilot, "restaurant_form")
+            await run_action(app, pilot, "action_listen")
+            await say(app, pilot, message)
+            asked.append(app.session.question.kind)
+        await run_action(app, pilot, "restaurant_form")
+        asked.append(app.session.question.kind)
+        tracker = app.session.tracker
+        assert QuestionKind.VALIDATE not in asked, asked
+        assert tracker.get_slot("cuisine") == "thai" and tracker.get_slot("num_people") == 3
+        assert tracker.get_slot("outdoor_seating") is True
+        assert tracker.get_slot("preferences") == "no additional preferences"
+        assert tracker.get_slot("feedback") == "/thankyou"

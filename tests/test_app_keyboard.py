@@ -10,6 +10,8 @@ from core.interactive.questions import QuestionKind
 from tests.app_pilot import SIZE, answer, say, settle
 from tests.app_support import make_app
 from tui.screens.export_paths import ExportPathsScreen
+from tui.screens.pick_intent import NEW_INTENT
+from tui.screens.text_prompt import TextPromptScreen
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -100,3 +102,41 @@ async def test_undo_keeps_the_half_typed_message(tmp_path):
         assert app.focused is app.query_one("#user-input")
         await pilot.press(*" more")
         assert app.query_one("#user-input").value == "show me more"
+
+
+async def test_ctrl_z_at_the_nlu_question_gives_the_message_back_to_edit(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/greet")
+        while app.session.question.kind == QuestionKind.ACTION:
+            await answer(app, pilot, "y")
+        events_before = list(app.session.tracker.events)
+        await say(app, pilot, "yes any new day")
+        assert app.session.question.kind == QuestionKind.NLU
+        await answer(app, pilot, "ctrl+z")
+        assert app.session.question.kind == QuestionKind.USER_INPUT  # one level back, not a turn back
+        assert list(app.session.tracker.events) == events_before
+        assert app.focused is app.query_one("#user-input")
+        assert app.query_one("#user-input").value == "yes any new day"
+        await pilot.press(*" yay")
+        assert app.query_one("#user-input").value == "yes any new day yay"
+
+
+async def test_the_filter_text_becomes_the_name_of_the_new_intent(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "is it raining")
+        assert app.session.question.kind == QuestionKind.NLU
+        await answer(app, pilot, "n")
+        await pilot.press(*"ask_weather")
+        await pilot.pause()
+        assert app.screen.query_one("RankedList").highlighted_id() == NEW_INTENT
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPromptScreen)
+        assert app.screen.query_one("Input").value == "ask_weather"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.session.tracker.latest_message.intent_name == "ask_weather"

@@ -1,24 +1,19 @@
 """What the app shows besides the questions: the graph page when its port is taken, training
-progress at start, a long history that stays responsive, and snapshots of the main screens."""
+progress at start and a long history that stays responsive (the snapshots of every screen are in
+test_app_snapshots.py)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
-from rich.cells import cell_len
 
 from core.events import ActionExecuted, BotUttered, UserUttered
-from core.interactive.export import ExportPaths
 from core.interactive.questions import QuestionKind
 from tests.app_pilot import SIZE, answer, say, settle
-from tests.app_snapshot import check_snapshot
 from tests.app_support import SAMPLES, app_for, interactive_args, make_app
-from tui.widgets.ranked_list import RankedList, fit
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -87,54 +82,3 @@ async def test_a_thousand_turns_stay_responsive(tmp_path):
         await answer(app, pilot, "y")
         assert app.session.tracker.latest_bot_utterance is not None
         assert history.row_count == 2002 and len(added) <= 4  # only the new rows were drawn
-
-
-def _fixed(session) -> None:
-    session.model_label = "concertbot.tar.gz"
-
-
-async def test_snapshots_of_the_main_screen_and_its_menus(tmp_path):
-    app = make_app(tmp_path, prepare=_fixed, data_label="data")
-    app.export_paths = ExportPaths(Path("data/stories.yml"), Path("data/nlu.yml"), Path("domain.yml"))
-    update = bool(os.environ.get("BOTCOACH_UPDATE_SNAPSHOTS"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.clear_notifications()
-        await pilot.pause()
-        check_snapshot(app, "main_user_input", update)
-        await pilot.press("ctrl+c")
-        await pilot.pause()
-        check_snapshot(app, "menu", update)
-        await pilot.press("escape", "f1")
-        await pilot.pause()
-        check_snapshot(app, "help", update)
-        await pilot.press("escape")
-        await say(app, pilot, "/greet")
-        await answer(app, pilot, "y", "y")
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        check_snapshot(app, "export_paths", update)
-
-
-def test_a_long_label_loses_its_middle():
-    assert fit("0.93  utter_ask_restaurant_form_num_people", 20) == "0.93  ut…_num_people"
-    assert fit("short", 20) == "short" and fit("abcdefgh", 3) == "abc"
-    shortened = fit("0.10  utter_ask_日本語_name", 12)  # wide characters count two cells
-    assert cell_len(shortened) == 12 and shortened.startswith("0.10") and shortened.endswith("_name")
-
-
-async def test_the_ranked_list_shortens_long_names_in_the_middle_and_filters_on_the_whole(tmp_path):
-    app = make_app(tmp_path, bot="formbot")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await say(app, pilot, "/request_restaurant")
-        ranked = app.query_one(RankedList)
-        options = ranked.options
-        assert options.virtual_size.height == options.option_count  # one line each, nothing wrapped
-        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        long = [p for p in prompts if "…" in p]
-        assert "0.00  utter…_outdoor_seating" in long
-        for character in "outdoor":
-            await pilot.press(character)
-        await pilot.pause()
-        assert "action:utter_ask_outdoor_seating" in ranked.visible_ids()

@@ -65,18 +65,66 @@ def detour(agent: Agent, sender: str):
     return tracker
 
 
-def test_the_question_comes_when_the_active_form_takes_user_input(agent):
-    tracker = agent.tracker_for("q")
+def asked_about(agent: Agent, tracker) -> tuple[str, str] | None:
+    """What the session would ask before running the form on the latest message."""
+    required = agent.domain.forms["restaurant_form"].required_slots or []
+    return needs_validation_question(tracker, "restaurant_form", required)
+
+
+def into_form(agent: Agent, sender: str):
+    """/request_restaurant, the form asks for the cuisine, the bot listens."""
+    tracker = agent.tracker_for(sender)
     say(agent, tracker, "/request_restaurant")
-    assert needs_validation_question(tracker, "restaurant_form") is None  # activation: no form active yet
+    assert asked_about(agent, tracker) is None  # activation: no form active yet
     run(agent, tracker, "restaurant_form")
-    assert needs_validation_question(tracker, "restaurant_form") is None  # not after user input
+    assert asked_about(agent, tracker) is None  # not after user input
     run(agent, tracker, "action_listen")
-    say(agent, tracker, '/inform{"cuisine": "thai"}')
-    assert needs_validation_question(tracker, "restaurant_form") == ("restaurant_form", "cuisine")
+    assert tracker.requested_slot == "cuisine"
+    return tracker
+
+
+@pytest.fixture(params=["formbot", "formbot-3x"])
+def any_formbot(request, formbot_server):
+    """The sample formbot and Rasa's own formbot (3.x) from the compat data, with the sample's
+    actions (validate_restaurant_form) served."""
+    folder = FORMBOT if request.param == "formbot" else COMPAT / "formbot-3x"
+    agent = Agent(load_domain(folder / "domain.yml"), action_endpoint=EndpointConfig(formbot_server))
+    register_forms(agent)
+    return agent
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ['/inform{"cuisine": "thai"}', '/inform{"number": "3"}', '/request_restaurant{"cuisine": "thai", "number": "3"}'],
+    ids=["the requested slot", "another required slot", "both"],
+)
+def test_no_question_after_a_direct_answer(any_formbot, answer):
+    tracker = into_form(any_formbot, "direct")
+    say(any_formbot, tracker, answer)
+    assert asked_about(any_formbot, tracker) is None
+
+
+@pytest.mark.parametrize("answer", ["/chitchat", "/stop", "/bot_challenge", "/greet"])
+def test_the_question_comes_after_an_interruption(any_formbot, answer):
+    tracker = into_form(any_formbot, "interrupted")
+    say(any_formbot, tracker, answer)  # fills neither cuisine nor another required slot
+    assert asked_about(any_formbot, tracker) == ("restaurant_form", "cuisine")
     assert needs_validation_question(tracker, "utter_chitchat") is None
     tracker.update(ActionExecutionRejected("restaurant_form"))
-    assert needs_validation_question(tracker, "restaurant_form") is None  # just rejected this very input
+    assert asked_about(any_formbot, tracker) is None  # just rejected this very input
+
+
+def test_a_text_slot_answer_is_direct_and_a_deny_to_it_too(any_formbot):
+    """preferences takes any text (from_text) and /deny (from_intent): both answer it."""
+    tracker = into_form(any_formbot, "text")
+    say(any_formbot, tracker, '/inform{"cuisine": "thai", "number": "2"}')
+    run(any_formbot, tracker, "restaurant_form", "action_listen")
+    say(any_formbot, tracker, "/affirm")
+    assert asked_about(any_formbot, tracker) is None  # outdoor_seating: yes
+    run(any_formbot, tracker, "restaurant_form", "action_listen")
+    assert tracker.requested_slot == "preferences"
+    say(any_formbot, tracker, "/deny")
+    assert asked_about(any_formbot, tracker) is None
 
 
 def test_restored_form_no_means_ask_again_and_yes_means_use_the_answer(agent):

@@ -16,7 +16,7 @@ from core.interactive.export import ExportPaths, default_paths
 from core.interactive.journal import find_session, list_sessions
 from core.interactive.model_fit import model_fit
 from core.interactive.questions import QuestionKind
-from core.interactive.session import ProjectFiles, Session
+from core.interactive.session import ProjectFiles, Session, nlu_question_text
 from core.runtime.agent import Agent
 from core.runtime.endpoints import EndpointConfig
 from core.training_data.loader import load_nlu, load_training_data
@@ -361,3 +361,19 @@ def test_after_an_export_the_next_start_trains_on_the_new_data(tmp_path):
     session.export(paths)
     second = find_or_train_model(args)
     assert second != first and second.parent == first.parent
+
+
+def test_the_nlu_question_shows_the_entities_found_in_markup():
+    parse = {
+        "text": "a mexican place for 3",
+        "intent": {"name": "request_restaurant", "confidence": 0.9},
+        "entities": [
+            {"entity": "cuisine", "value": "mexican", "start": 2, "end": 9},
+            {"entity": "number", "value": "3", "start": 20, "end": 21},
+        ],
+    }
+    assert nlu_question_text(parse["text"], parse) == (
+        "Is the NLU classification for 'a [mexican](cuisine) place for [3](number)' "
+        "with intent 'request_restaurant' correct?"
+    )
+    assert nlu_question_text("hi", {"text": "hi", "entities": []}).startswith("Is the NLU classification for 'hi'")

@@ -28,7 +28,8 @@ from core.errors import ActionServerError, BotcoachError
 from core.interactive.learning import Learned, OnlineLearning, corrects
 from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
 from core.interactive.session import Session
-from tui.app_answers import NEW_ACTION, AnswersMixin
+from tui.action_entries import action_entries
+from tui.app_answers import AnswersMixin
 from tui.app_leaving import LeavingMixin
 from tui.app_startup import Startup, StartupMixin
 from tui.app_stored import StoredConversationsMixin
@@ -52,7 +53,6 @@ from tui.widgets.too_small_notice import MIN_HEIGHT, MIN_WIDTH, TooSmallNotice
 if TYPE_CHECKING:
     pass
 
-WIDE = 120  # app.tcss gives the side column more room from here on
 GRAPH_BESIDE_HISTORY = 140  # narrower terminals show the graph pane instead of the history
 
 
@@ -67,7 +67,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
         Binding("ctrl+f", "fork", "Fork", priority=True, id="botcoach.fork"),
         Binding("ctrl+n", "start_fresh", "Fresh", priority=True, id="botcoach.start_fresh"),
         Binding("ctrl+g", "toggle_graph", "Graph", priority=True, id="botcoach.graph"),
-        Binding("ctrl+t", "fix_turn", "Fix turn", priority=True, id="botcoach.fix_turn"),
+        Binding("ctrl+t", "fix_turn", "Fix turn", show=False, priority=True, id="botcoach.fix_turn"),
         Binding("ctrl+o", "open_stored", "Stored", show=False, priority=True, id="botcoach.open_stored"),
         Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="botcoach.palette"),
         Binding("f1", "help", "Help", id="botcoach.help"),
@@ -147,7 +147,6 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
         was_small = not self.query_one("#main").display
         self.query_one("#main").display = not small
         self.query_one(TooSmallNotice).display = small
-        self.query_one("#main").set_class(width >= WIDE, "-wide")
         graph_shown = self.query_one(GraphPane).display
         self.query_one(HistoryTable).display = not graph_shown or width >= GRAPH_BESIDE_HISTORY
         if was_small and not small:  # hiding the main view took the focus with it
@@ -255,6 +254,8 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
             return
         self.busy = False
         if event.state == WorkerState.SUCCESS:
+            if worker.name.startswith("action:"):
+                self.action_ran(worker.name.split(":", 1)[1])
             self.show_question(cast(Question, worker.result))
             return
         error = worker.error
@@ -287,13 +288,7 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
         ranked = self.query_one(RankedList)
         buttons = session.latest_buttons() if question.kind == QuestionKind.USER_INPUT else []
         if question.kind == QuestionKind.ACTION and question.prediction is not None:
-            entries = [Entry(f"action:{name}", f"{p:.2f}  {name}") for name, p in question.prediction.ranking]
-            known = {name for name, _ in question.prediction.ranking}
-            entries += [
-                Entry(f"action:{name}", f"0.00  {name}") for name in session.action_names() if name not in known
-            ]
-            entries.append(Entry(f"action:{NEW_ACTION}", "<create new action>", always=True))
-            ranked.set_entries(entries, "Actions")
+            ranked.set_entries(action_entries(question.prediction.ranking, session.action_names()), "Actions")
         else:
             ranked.set_entries(
                 [
@@ -395,6 +390,13 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
     def action_undo(self) -> None:
         if self.session is not None and not self.session.can_undo():  # from the palette or the menu
             self.notify_problem("nothing to undo", "warning")
+            return
+        question = self.session.question if self.session is not None else None
+        if question is not None and question.kind == QuestionKind.NLU:  # the message back to edit it
+            line = self.query_one(QuestionBar).user_input
+            line.value = line.value or (question.parse or {}).get("text") or ""
+            line.cursor_position = len(line.value)
+            self.step("take back the message", lambda s: s.undo())
             return
         self.step("undo", lambda s: s.undo())
 

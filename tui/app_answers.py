@@ -15,7 +15,9 @@ from core.errors import ActionServerError, BotcoachError
 from core.interactive.questions import Question, QuestionKind
 from core.interactive.session import Session
 from core.nlu.parse import Parse
+from core.runtime.action_server_check import remote_actions
 from core.training_data.markup import to_markup
+from tui.action_entries import NEW_ACTION
 from tui.screens.action_error import ActionErrorScreen
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
@@ -27,11 +29,11 @@ from tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from textual.app import App
 
+    from tui.app_startup import Startup
+
     _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
 else:
     _AppBase = object
-
-NEW_ACTION = "<new>"
 
 
 class AnswersMixin(_AppBase):
@@ -46,6 +48,8 @@ class AnswersMixin(_AppBase):
         def step(self, label: str, step: Callable[[Session], Question]) -> None: ...
 
         def run_bot_action(self, name: str) -> None: ...
+
+        startup: Startup
 
     # Handlers are found by name (on_<widget>_<message>): Textual's @on works only on its own classes.
 
@@ -78,19 +82,20 @@ class AnswersMixin(_AppBase):
         if answer == "yes":
             self.step("confirm", lambda s: s.confirm_parse(parse))
         elif answer == "no":
-            self.push_screen(
-                PickIntentScreen(parse.get("text") or "", session.intent_names(), parse), self._intent_picked
-            )
+            picker = PickIntentScreen(parse.get("text") or "", session.intent_names(), parse)
+            self.push_screen(picker, lambda intent: self._intent_picked(intent, picker.filter_text))
         elif answer == "entities":
             self._edit_entities(parse)
 
-    def _intent_picked(self, intent: str | None) -> None:
+    def _intent_picked(self, intent: str | None, typed: str = "") -> None:
+        """`typed`: the picker's filter text, the name's first draft when the intent is new."""
         session = self.session
         if intent is None or session is None:
             return
         if intent == NEW_INTENT:
             self.push_screen(
-                TextPromptScreen("Name of the new intent:", validate=intent_name_problem), self._new_intent
+                TextPromptScreen("Name of the new intent:", typed.strip(), validate=intent_name_problem),
+                self._new_intent,
             )
             return
         parse = session.correct_parse(intent=intent)
@@ -175,13 +180,31 @@ class AnswersMixin(_AppBase):
 
         def chosen(choice: str | None) -> None:
             if choice == "retry":
-                self.run_bot_action(action)
+                self.retry_action(action)
             elif choice == "continue":
                 self.step(f"skip:{action}", lambda s: s.log_without_effect(action))
             else:
                 self.query_one(RankedList).focus_filter()
 
         self.push_screen(ActionErrorScreen(action, str(error)), chosen)
+
+    def retry_action(self, action: str) -> None:
+        """Run the failed action again, with endpoints.yml read again first: the person may
+        have fixed the URL there."""
+        reload = self.startup.reload_endpoints
+
+        def again(s: Session) -> Question:
+            if reload is not None:
+                reload(s)
+            return s.run_action(action)
+
+        self.step(f"action:{action}", again)
+
+    def action_ran(self, action: str) -> None:
+        """A custom action the action server answered: the status line says it is up again."""
+        session = self.session
+        if session is not None and action in remote_actions(session.domain):
+            self.query_one(StatusLine).show(action_server="action server: up", action_server_ok=True)
 
 
 def intent_name_problem(name: str) -> str | None:

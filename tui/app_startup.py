@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.worker import get_current_worker
 
 from core.interactive.export import ExportPaths
 from core.interactive.journal import Journal, SessionSummary
@@ -48,6 +49,9 @@ class Loaded:
     resume: Path | None = None  # --resume: this journal, without asking
 
 
+ACTION_SERVER_CHECK_SECONDS = 15
+
+
 @dataclass
 class Startup:
     """What the command hands the app: how to load the bot (reporting progress lines) and open a
@@ -60,6 +64,7 @@ class Startup:
     retrain: Callable[[Progress], Loaded] | None = None  # train a model for the project, then load
     data_label: str = ""
     check_action_server: Callable[[Session], str | None] = lambda session: None  # a problem, or None
+    reload_endpoints: Callable[[Session], None] | None = None  # read endpoints.yml again (Retry)
     graph_port: int | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. a keymap file that could not be read
@@ -161,11 +166,11 @@ class StartupMixin(_AppBase):
         self.messages.append(title)
         self.push_screen(PickScreen(title, choices, "↑↓ move · Enter choose · Esc new session"), chosen)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="discard")
+    @work(thread=True, exit_on_error=False, group="load", name="discard")
     def discard_journal(self, path: Path) -> None:
         Journal(path).write([{"discarded": True}])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="session")
+    @work(thread=True, exit_on_error=False, group="load", name="session")
     def open_session(self, loaded: Loaded, resume: Path | None) -> None:
         session = self.startup.open_session(loaded, resume)
         problem = self.startup.check_action_server(session)
@@ -178,24 +183,39 @@ class StartupMixin(_AppBase):
     ) -> None:
         self.session = session
         self.learning = learning
-        status = self.query_one(StatusLine)
-        endpoint = session.agent.registry.action_endpoint
+        self.show_action_server(session, action_server_problem)
         if action_server_problem:
-            status.show(
-                action_server=f"action server: unreachable ({endpoint.url if endpoint else 'none'})",
-                action_server_ok=False,
-            )
             self.notify_problem(action_server_problem, "warning")
-        else:
-            status.show(
-                action_server=f"action server: {'up' if endpoint else 'none configured'}",
-                action_server_ok=True if endpoint else None,
-            )
-        status.show(model=session.model_label or "loaded")
+        self.query_one(StatusLine).show(model=session.model_label or "loaded")
+        self.set_interval(ACTION_SERVER_CHECK_SECONDS, self.check_action_server)
         self.show_question(session.question)
         if self.queued_text is not None:
             text, self.queued_text = self.queued_text, None
             self.step("submit", lambda s: s.submit(text))
+
+    def show_action_server(self, session: Session, problem: str | None) -> None:
+        """The status line's word on the action server, as the latest check or action found it."""
+        endpoint = session.agent.registry.action_endpoint
+        if problem:
+            self.query_one(StatusLine).show(
+                action_server=f"action server: unreachable ({endpoint.url if endpoint else 'none'})",
+                action_server_ok=False,
+            )
+        else:
+            self.query_one(StatusLine).show(
+                action_server=f"action server: {'up' if endpoint else 'none configured'}",
+                action_server_ok=True if endpoint else None,
+            )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="server-check")
+    def check_action_server(self) -> None:
+        """Every few seconds: the status line follows an action server that stops or comes back
+        (not only what the check at the start found)."""
+        session = self.session
+        if session is not None:
+            problem = self.startup.check_action_server(session)
+            if not get_current_worker().is_cancelled:  # a later check started: its word counts
+                self.call_from_thread(self.show_action_server, session, problem)
 
 
 def _age(timestamp: float) -> str:

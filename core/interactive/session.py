@@ -37,7 +37,7 @@ from core.nlu.intent_message import is_intent_message, parse_intent_message
 from core.nlu.parse import Entity, Parse, intent_name
 from core.runtime.agent import Agent
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
-from core.training_data.markup import parse_markup
+from core.training_data.markup import parse_markup, to_markup
 from core.training_data.story_model import Story
 from core.training_data.trackers import TrainingTracker, training_trackers
 
@@ -49,6 +49,15 @@ class ProjectFiles:
     data: list[str]
     domain: str
     model: str = ""
+
+
+def nlu_question_text(text: str, parse: Parse) -> str:
+    """The NLU question, the message in markup so that the entities found show in it (as Rasa
+    asks it): 'a [mexican](cuisine) place'."""
+    shown = intent_name(parse) or "None"
+    return (
+        f"Is the NLU classification for '{to_markup(text, parse.get('entities') or [])}' with intent '{shown}' correct?"
+    )
 
 
 class Session:
@@ -184,7 +193,7 @@ class Session:
         return [m.text or f"/{m.intent_name}" for _, m in self.tracker.user_turns()]
 
     def can_undo(self) -> bool:
-        return self.agent.can_undo(self.tracker)
+        return self.question.kind == QuestionKind.NLU or self.agent.can_undo(self.tracker)
 
     # -- the steps (called from a worker thread) ------------------------------------------------
 
@@ -206,10 +215,7 @@ class Session:
                 )
             return self.confirm_parse(stated)
         parse = self.agent.parse(text)
-        shown = intent_name(parse) or "None"
-        return self._ask(
-            Question(QuestionKind.NLU, f"Is the NLU classification for '{text}' with intent '{shown}' correct?", parse)
-        )
+        return self._ask(Question(QuestionKind.NLU, nlu_question_text(text, parse), parse))
 
     def correct_parse(self, intent: str | None = None, markup: str | None = None) -> Parse:
         """The pending parse with another intent and/or entities given in markup (validated: the
@@ -321,8 +327,7 @@ class Session:
         turn = stored.turns[done]
         model = self.agent.parse(turn.text)
         parse = cast(Parse, {**model, **turn.parse})
-        shown = intent_name(parse) or "None"
-        text = f"Is the NLU classification for '{turn.text}' with intent '{shown}' correct?"
+        text = nlu_question_text(turn.text, parse)
         question = Question(QuestionKind.NLU, text, parse, disagreement=parse_note(turn.parse, dict(model)))
         if question.disagreement:
             question.text += f" ({question.disagreement})"
@@ -330,7 +335,8 @@ class Session:
 
     def validation_question(self, action: str) -> Question | None:
         """The form's "should it validate?" question before `action` runs, when it is asked."""
-        asked = needs_validation_question(self.tracker, action)
+        spec = self.domain.forms.get(action)
+        asked = needs_validation_question(self.tracker, action, (spec.required_slots or []) if spec else [])
         if asked is None:
             return None
         form, slot = asked
@@ -373,7 +379,10 @@ class Session:
 
     def undo(self) -> Question:
         """Take back the latest step; the question becomes the one that step answered. While the
-        replay started by an edit (`edit_turn`, `edit_action`) runs, undo takes the whole edit back."""
+        replay started by an edit (`edit_turn`, `edit_action`) runs, undo takes the whole edit back.
+        At the NLU question the message is not in the conversation yet: undo goes back to typing it."""
+        if self.question.kind == QuestionKind.NLU:
+            return self._ask(user_input())
         edit = self._edits.get(self.current.id)
         if edit is not None:
             return self._take_back(edit)

@@ -12,7 +12,7 @@ as "do not validate"), or by an explicit event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +25,7 @@ from core.events import (
     Form,
     FormValidation,
     LoopInterrupted,
+    SlotSet,
     UserUttered,
 )
 from core.prediction import Prediction
@@ -41,10 +42,13 @@ VALIDATION_WARNING = (
 )
 
 
-def needs_validation_question(tracker: DialogueStateTracker, action_name: str) -> tuple[str, Any] | None:
+def needs_validation_question(
+    tracker: DialogueStateTracker, action_name: str, required_slots: Collection[str] = ()
+) -> tuple[str, Any] | None:
     """(form, requested slot) when `action_name` is the active form about to run on the user's
-    latest input: after it was rejected for the previous input (Rasa's restored form) or on any
-    answer inside the form. None otherwise, and when the form just rejected this same input."""
+    latest input and that input is an interruption: it fills neither the requested slot nor
+    another of the form's `required_slots` (what slot extraction set after it). A direct answer
+    is never asked about, nor an input the form just rejected. None otherwise."""
     form = tracker.active_loop_name
     if form is None or action_name != form or tracker.latest_action_name != ACTION_LISTEN:
         return None
@@ -53,7 +57,22 @@ def needs_validation_question(tracker: DialogueStateTracker, action_name: str) -
     last = tracker.events[-1] if tracker.events else None
     if isinstance(last, ActionExecutionRejected) and last.name == form:
         return None
-    return form, tracker.get_slot(REQUESTED_SLOT)
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    if filled_by_latest_message(tracker) & {requested, *required_slots}:
+        return None
+    return form, requested
+
+
+def filled_by_latest_message(tracker: DialogueStateTracker) -> set[str]:
+    """The slots given a value after the latest user message (by slot extraction, before any
+    other action ran)."""
+    filled: set[str] = set()
+    for event in reversed(tracker.applied_events(collapse_loops=False)):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, SlotSet) and event.name != REQUESTED_SLOT and event.value is not None:
+            filled.add(event.name)
+    return filled
 
 
 def apply_validation_answer(tracker: DialogueStateTracker, validate: bool) -> list[Event]:

@@ -194,6 +194,15 @@ def action_server_problem(session) -> str | None:
     return problem_of(session.agent.registry.action_endpoint, session.domain)
 
 
+def reload_endpoints(options: InteractiveSettings, action_url: str | None, session: Session) -> None:
+    """The action endpoint from the endpoints file again (Retry after a failed action), unless
+    --actions serves the actions in the app itself."""
+    from core.runtime.endpoints import load_endpoints  # noqa: PLC0415 - start-up time
+
+    if not action_url:
+        session.agent.registry.action_endpoint = load_endpoints(options.endpoints).action
+
+
 def startup_for(
     options: InteractiveSettings, action_url: str | None = None, stored: StoredConversation | None = None
 ) -> Startup:
@@ -212,6 +221,7 @@ def startup_for(
         export_paths=default_paths(data, options.domain),
         data_label=project_label(data),
         check_action_server=action_server_problem,
+        reload_endpoints=lambda session: reload_endpoints(options, action_url, session),
         graph_port=None if options.skip_visualization else options.port,
         online_learning=not options.no_online_learning,
         save_learned=lambda learning, session: learning.save(

@@ -34,14 +34,14 @@ class ExportPathsScreen(ModalScreen[ExportPaths | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Export the session{': ' + self.summary if self.summary else ''}")
+            yield Static(f"Export the session{': ' + self.summary if self.summary else ''}", markup=False)
             yield Static("Stories file:")
             yield Input(str(self.paths.stories), id="stories-path", compact=True)
             yield Static("NLU file:")
             yield Input(str(self.paths.nlu), id="nlu-path", compact=True)
             yield Static("Domain file:")
             yield Input(str(self.paths.domain), id="domain-path", compact=True)
-            yield Static(self.error, id="export-error")
+            yield Static(self.error, id="export-error", markup=False)
             yield Static("Enter next field / export · Esc cancel", classes="help")
 
     def on_mount(self) -> None:

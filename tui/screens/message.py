@@ -23,7 +23,7 @@ class MessageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
+            yield Static(self.title_text, classes="title", markup=False)
             yield Static(self.body, classes="body", markup=False)
             yield Static("press any key to go on", classes="help")
 

@@ -33,7 +33,7 @@ class NewActionScreen(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="utter_… or action_…", id="action-name")
             yield Static("What the bot says:", id="response-label", classes="-hidden")
             yield Input(placeholder="response text", id="response-text", classes="-hidden")
-            yield Static("", id="action-error")
+            yield Static("", id="action-error", markup=False)
             yield Static("Enter next/accept · Esc cancel", classes="help")
 
     def on_mount(self) -> None:

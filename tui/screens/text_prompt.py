@@ -39,9 +39,9 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text)
+            yield Static(self.title_text, markup=False)
             yield Input(self.value, id="prompt-input")
-            yield Static("", id="prompt-error")
+            yield Static("", id="prompt-error", markup=False)
             yield Static(self.help_text, id="prompt-help")
 
     def on_mount(self) -> None:

@@ -2,6 +2,7 @@
 
 A pure function turns the events in effect into rows, so reverted steps simply disappear; the
 widget only draws them (a DataTable draws the visible rows only, so long sessions stay fast).
+Cells break between words or after an `_`, so that names stay readable in narrow columns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, 
 from core.nlu.intent_message import is_intent_message
 from core.tracker import DialogueStateTracker
 from core.training_data.markup import to_markup
+from tui.widgets.line_breaks import break_lines
+from tui.widgets.slots_panel import slot_value_text
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,16 @@ def rows_with_targets(events: list[Event]) -> list[tuple[tuple[str, str, str], R
             acted += 1
             bot.append(f"{event.name}{confidence}")
         elif isinstance(event, BotUttered):
-            bot.append(f"  {event.text or json.dumps(event.data, default=str)[:60]}")
-            for button in (event.data or {}).get("buttons") or []:
+            data = event.data or {}
+            if event.text or not data.get("image"):
+                bot.append(f"  {event.text or json.dumps(data, default=str, ensure_ascii=False)[:60]}")
+            if data.get("image"):
+                bot.append(f"  image: {data['image']}")
+            for button in data.get("buttons") or []:
                 if isinstance(button, dict):
                     bot.append(f"  [{button.get('title')}] {button.get('payload', '')}")
         elif isinstance(event, SlotSet):
-            bot.append(f'slot{{"{event.name}": {json.dumps(event.value, default=str)[:40]}}}')
+            bot.append(f'slot{{"{event.name}": {slot_value_text(event.value)}}}')
         elif isinstance(event, ActiveLoop):
             bot.append(f'active_loop{{"name": {json.dumps(event.name)}}}')
     flush()
@@ -159,16 +166,12 @@ class HistoryTable(DataTable):
             self.remove_row(str(index))
         for index in range(keep, len(rows)):
             number, bot, you = rows[index]
-            cells = [Text(number), Text(bot, overflow="fold"), Text(you, overflow="fold")]
-            height = max(self._height(cells[1], width), self._height(cells[2], width))
-            self.add_row(*cells, height=height, key=str(index))
+            bot_lines, you_lines = break_lines(bot, width), break_lines(you, width)
+            cells = [Text(number), Text("\n".join(bot_lines)), Text("\n".join(you_lines))]
+            self.add_row(*cells, height=max(len(bot_lines), len(you_lines)), key=str(index))
         self._shown = list(rows)
         if self.row_count:
             self.move_cursor(row=self.row_count - 1)
 
     def _column_width(self) -> int:
         return max(8, (self.size.width - 12) // 2)  # '#' column, cell padding, scrollbar
-
-    def _height(self, text: Text, width: int) -> int:
-        """Lines the cell takes once wrapped as the table wraps it (words first, then folded)."""
-        return max(1, len(text.wrap(self.app.console, width))) if text.plain else 1

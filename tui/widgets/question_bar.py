@@ -10,11 +10,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from core.interactive.questions import QuestionKind
+from tui.widgets.message_line import MessageLine
 
 # What the keys do now, by where the focus is (shown as the bar's border title).
 MODES = {
@@ -35,7 +36,9 @@ class QuestionBar(Vertical, can_focus=True):
     DEFAULT_CSS = """
     QuestionBar { height: auto; border: round $accent; padding: 0 1; }
     QuestionBar:focus-within { border: round $warning; }
-    QuestionBar > #question { height: auto; }
+    QuestionBar > #question-box { height: auto; max-height: 25vh; }
+    QuestionBar #question { height: auto; }
+    QuestionBar > #keys { height: auto; color: $text-muted; }
     QuestionBar > Input.-hidden { display: none; }
     """
     BINDINGS = [
@@ -61,8 +64,10 @@ class QuestionBar(Vertical, can_focus=True):
         self.kind = QuestionKind.USER_INPUT
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading the model…", id="question")
-        yield Input(
+        with VerticalScroll(id="question-box", can_focus=False):  # a 2000-character message scrolls here
+            yield Static("Loading the model…", id="question")
+        yield Static("", id="keys")
+        yield MessageLine(
             placeholder="Your input -> (type a message or /intent)",
             id="user-input",
             compact=True,
@@ -77,9 +82,9 @@ class QuestionBar(Vertical, can_focus=True):
         """Show a question; the input line only for user input."""
         self.kind = kind
         typing = kind == QuestionKind.USER_INPUT
-        body = Text(text + ("" if typing else " (Y/n)"), style="bold")
-        body.append(f"\n{keys}", style="dim")
-        self.query_one("#question", Static).update(body)
+        self.query_one("#question", Static).update(Text(text + ("" if typing else " (Y/n)"), style="bold"))
+        self.query_one("#keys", Static).update(keys)
+        self.query_one("#question-box").scroll_home(animate=False)
         self.user_input.set_class(not typing, "-hidden")
         self.take_focus()
 

@@ -2,15 +2,15 @@
 
 Typing filters the entries; Up/Down move through them while the filter keeps focus; Enter
 chooses the highlighted one and posts `RankedList.Chosen` with its id. The highlight starts on
-the first entry, the best one. Each entry takes one line: at 80 columns a long action name is
-shortened in the middle (the filter still matches the whole name).
+the first entry, the best one. An entry too long for the width is shown whole on more lines,
+broken between words or after an `_`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,16 +19,16 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from tui.widgets.line_breaks import break_lines
 
-def fit(label: str, width: int) -> str:
-    """`label` in one line of `width` cells: a long one loses its middle, not its end, so that
-    utter_ask_restaurant_form_cuisine and utter_ask_restaurant_form_num_people stay apart."""
-    if width <= 0 or cell_len(label) <= width:
-        return label
-    if width < 5:
-        return set_cell_size(label, width)
-    head = (width + 5) // 3  # the probability and the start; the rest for the end, which tells names apart
-    return f"{set_cell_size(label, head)}…{set_cell_size(label[::-1], width - 1 - head)[::-1]}"
+_CONFIDENCE = re.compile(r"\d\.\d\d  ")  # how the action and intent lists start their labels
+
+
+def label_lines(label: str, width: int) -> str:
+    """`label` whole, on as many lines of `width` cells as it needs: a long name breaks after an
+    `_` and goes on under itself, past the confidence (`0.00  action_show_concert_` / `reviews`)."""
+    confidence = _CONFIDENCE.match(label)
+    return "\n".join(break_lines(label, width, hang=confidence.end() if confidence else 0))
 
 
 @dataclass
@@ -103,7 +103,7 @@ class RankedList(Vertical):
         width = (
             options.scrollable_content_region.width - options.get_component_styles("option-list--option").padding.width
         )
-        options.add_options([Option(fit(e.label, width), id=e.id) for e in shown])
+        options.add_options([Option(label_lines(e.label, width), id=e.id) for e in shown])
         if shown:
             ids = [e.id for e in shown]
             options.highlighted = ids.index(keep) if keep in ids else 0

@@ -10,6 +10,13 @@ from textual.widgets import Static
 from core.tracker import DialogueStateTracker
 
 
+def slot_value_text(value: object, limit: int = 60) -> str:
+    """A slot's value as JSON with its characters as they are (no \\u escapes), cut with … after
+    `limit` characters: the same in the Slots panel and the history."""
+    shown = json.dumps(value, default=str, ensure_ascii=False)
+    return f"{shown[:limit]}…" if len(shown) > limit else shown
+
+
 class SlotsPanel(Static):
     DEFAULT_CSS = """
     SlotsPanel { height: auto; max-height: 12; border: round $primary; padding: 0 1; }
@@ -28,8 +35,7 @@ class SlotsPanel(Static):
             if value is None and name != requested:
                 continue
             style = "bold yellow" if name == requested else ""
-            shown = json.dumps(value, default=str, ensure_ascii=False)
-            text.append(f"{name}: {shown[:60]}{'…' if len(shown) > 60 else ''}\n", style=style)
+            text.append(f"{name}: {slot_value_text(value)}\n", style=style)
         if not text:
             text.append("(no slot set)", style="dim")
         self.update(text)
