@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from core.nlu.parse import intent_name
 from core.policies.ensemble import PolicyEnsemble
 from core.runtime.agent import Agent
 from core.story_export import tracker_to_story
-from core.tracker import DialogueStateTracker
+from core.tracker import ACTION_LISTEN, DialogueStateTracker
 from core.training_data.nlu_model import Example
 from core.training_data.trackers import TrainingTracker, training_trackers
 
@@ -78,10 +78,26 @@ def lesson(conversations: list[Conversation], domain: Domain, e2e: bool = False)
             continue
         story = tracker_to_story(conversation.tracker, conversation.name, e2e=e2e)
         try:
-            trackers += training_trackers([story], domain, augmentation_factor=0)
+            taught_trackers = training_trackers([story], domain, augmentation_factor=0)
         except BotcoachError:
             continue
+        if not _listening(conversation.tracker):
+            # mid-turn (a form validation answer, a picked action): the bot acts again next, so
+            # the listen a story implies at its end is not taught (as the consistency check)
+            taught_trackers = [
+                replace(t, events=t.events[:-1]) if _ends_listening(t.events) else t for t in taught_trackers
+            ]
+        trackers += taught_trackers
     return Lesson(found.examples, trackers, found.actions)
+
+
+def _listening(tracker: DialogueStateTracker) -> bool:
+    actions = [e.name for e in tracker.applied_events(collapse_loops=False) if isinstance(e, ActionExecuted)]
+    return bool(actions) and actions[-1] == ACTION_LISTEN
+
+
+def _ends_listening(events: list[Event]) -> bool:
+    return bool(events) and isinstance(events[-1], ActionExecuted) and events[-1].name == ACTION_LISTEN
 
 
 def lesson_key(conversations: list[Conversation]) -> str:
