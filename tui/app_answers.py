@@ -18,6 +18,7 @@ from core.nlu.parse import Parse
 from core.runtime.action_server_check import remote_actions
 from core.training_data.markup import to_markup
 from tui.action_entries import NEW_ACTION
+from tui.app_mixin import AppMixin
 from tui.screens.action_error import ActionErrorScreen
 from tui.screens.new_action import NewActionScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
@@ -27,16 +28,10 @@ from tui.widgets.ranked_list import RankedList
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from tui.app_startup import Startup
 
-    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
-else:
-    _AppBase = object
 
-
-class AnswersMixin(_AppBase):
+class AnswersMixin(AppMixin):
     """Answer handlers of InteractiveApp."""
 
     if TYPE_CHECKING:  # what InteractiveApp provides

@@ -14,23 +14,18 @@ from core.errors import BotcoachError
 from core.interactive.export import ExportPaths, ExportPlan, taught
 from core.interactive.learning import OnlineLearning
 from core.interactive.session import Session
+from tui.app_mixin import AppMixin
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.pick import PickScreen
 from tui.widgets.ranked_list import Entry
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from tui.app_startup import Startup
     from tui.graph_feed import GraphFeed
 
-    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
-else:
-    _AppBase = object
 
-
-class LeavingMixin(_AppBase):
+class LeavingMixin(AppMixin):
     """Export and quit, for InteractiveApp."""
 
     if TYPE_CHECKING:  # what InteractiveApp provides

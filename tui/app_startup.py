@@ -19,21 +19,17 @@ from core.interactive.learning import OnlineLearning
 from core.interactive.model_fit import ModelFit
 from core.interactive.questions import NEXT_USER_INPUT, Question, QuestionKind
 from core.interactive.session import Session
+from tui.app_mixin import AppMixin
 from tui.screens.pick import PickScreen
 from tui.widgets.question_bar import QuestionBar
 from tui.widgets.ranked_list import Entry
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from core.runtime.agent import Agent
     from core.tracker_store import TrackerSource
     from tui.graph_feed import GraphFeed
 
-    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
-else:
-    _AppBase = object
 
 Progress = Callable[[str], None]  # one line saying how far loading (or training) is
 
@@ -73,7 +69,7 @@ class Startup:
     open_store: Callable[[], TrackerSource] | None = None  # the tracker store configured, if any
 
 
-class StartupMixin(_AppBase):
+class StartupMixin(AppMixin):
     """Loading and opening the session, for InteractiveApp."""
 
     if TYPE_CHECKING:  # what InteractiveApp provides

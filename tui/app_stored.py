@@ -18,19 +18,14 @@ from core.interactive.replay import stored_conversation
 from core.interactive.session import Session
 from core.tracker_store import ConversationSummary, TrackerSource
 from core.tracker_store.listing import ordered
+from tui.app_mixin import AppMixin
 from tui.screens.store_picker import StorePickerScreen
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from tui.app_startup import Startup
 
-    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
-else:
-    _AppBase = object
 
-
-class StoredConversationsMixin(_AppBase):
+class StoredConversationsMixin(AppMixin):
     """The stored-conversation picker of InteractiveApp."""
 
     if TYPE_CHECKING:  # what InteractiveApp provides
