@@ -17,6 +17,7 @@ from core.nlu.intent_message import is_intent_message
 from core.nlu.parse import Parse
 from core.training_data.markup import to_markup
 from tui.app_answers import intent_name_problem
+from tui.app_mixin import AppMixin
 from tui.screens.pick import PickScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
 from tui.screens.text_prompt import TextPromptScreen
@@ -24,15 +25,8 @@ from tui.widgets.history_table import HistoryTable
 from tui.widgets.question_bar import QuestionBar
 from tui.widgets.ranked_list import Entry
 
-if TYPE_CHECKING:
-    from textual.app import App
 
-    _AppBase = App[int]  # the type checker sees the App this mixin is mixed into
-else:
-    _AppBase = object
-
-
-class TurnEditsMixin(_AppBase):
+class TurnEditsMixin(AppMixin):
     """The history table's "fix this turn" for InteractiveApp."""
 
     if TYPE_CHECKING:  # what InteractiveApp provides
@@ -110,12 +104,12 @@ class TurnEditsMixin(_AppBase):
                 if markup is not None:  # Escape in the entity editor: nothing changes
                     self._edit_user_turn(turn, intent.strip(), markup, new)
 
-            title = escape(f"Entities of '{text}' in markup, e.g. [Berlin](city):")  # the title is markup
+            title = f"Entities of '{text}' in markup, e.g. [Berlin](city):"
             prompt = TextPromptScreen(title, to_markup(text, message.entities), problem)
             self.push_screen(prompt, done)
 
         screen = PickIntentScreen(text, session.intent_names(), parse)
-        screen.title_text = escape(f"Fix turn {turn}: what is the intent of '{text}'?")
+        screen.title_text = f"Fix turn {turn}: what is the intent of '{text}'?"
         self.push_screen(screen, picked)
 
     def _edit_user_turn(self, turn: int, intent: str, markup: str | None, new: bool) -> None:
@@ -135,9 +129,3 @@ class TurnEditsMixin(_AppBase):
                 self.step(f"edit-action:{action}", lambda s: s.edit_action(position, action))
 
         self.push_screen(PickScreen(f"Instead of '{name}', the bot runs:", entries), picked)
-
-
-def escape(text: str) -> str:
-    """`text` shown as it is in a dialog title (which Textual reads as markup: a message's own
-    `[brackets]` and the `[Berlin](city)` example would be taken for styles)."""
-    return text.replace("[", "\\[")
