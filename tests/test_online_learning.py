@@ -159,6 +159,8 @@ def test_the_learned_model_is_saved_at_export_and_reused_without_retraining(tmp_
     assert saved.name.endswith("-interactive.tar.gz")
 
     loaded = Agent.load(saved)
+    # what the updates taught is saved too: the next update (a later session) rehearses it
+    assert loaded.interpreter.taught == session.agent.interpreter.taught != []
     for text in ("where can I park my car", "hello there", "/compare_reviews"):
         assert intent_name(loaded.parse(text)) == intent_name(session.agent.parse(text))
     fresh = loaded.create_tracker("t")

@@ -101,6 +101,7 @@ class Interpreter:
         replay: list[dict],
         joint_intents: bool,
         network: SentenceNetwork | None = None,
+        taught: list[dict] | None = None,
     ):
         self.config = config
         self.model = model
@@ -117,7 +118,7 @@ class Interpreter:
         self.featurizer = build_featurizer(self.config, regexes, lookups)
         self._nearest: NearestExamples | None = None  # built at the first parse after training or an update
         self._borrowed: set[str] = set()  # parts shared with the interpreter this one was forked from
-        self.taught: list[dict] = []  # examples that updates taught (the newest KEPT_TAUGHT), not saved
+        self.taught = taught or []  # examples that updates taught (the newest KEPT_TAUGHT), saved
         self._label_ids: dict[EntityLabel, int] = {}
 
     # ---- training ----
@@ -538,6 +539,7 @@ class Interpreter:
             "regexes": [list(r) for r in self.regexes],
             "lookups": [[name, list(elements)] for name, elements in self.lookups],
             "replay": self.replay,
+            "taught": self.taught,
         }
         return meta, tensors
 
@@ -568,6 +570,7 @@ class Interpreter:
             list(meta["replay"]),
             joint_intents=meta.get("joint_intents", not meta["has_classifier"]),  # format 2: large data, joint only
             network=network,
+            taught=list(meta.get("taught", [])),  # saved since online learning: a later session rehearses it
         )
 
 
