@@ -4,6 +4,7 @@ back, and focus that survives a too-small terminal."""
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from core.events import ActionExecuted
 from core.interactive.questions import QuestionKind
@@ -36,6 +37,23 @@ async def test_escape_leaves_the_action_list_and_y_answers_again(tmp_path):
         assert app.query_one("#ranked").filter_input.value == ""
         await answer(app, pilot, "y")
         assert executed_actions(app) == [*before, predicted]
+
+
+async def test_keys_typed_at_once_after_n_reach_the_action_list(tmp_path):
+    """Type-ahead (a fast typist, a slow link): the keys after `n` are queued before `n` is
+    handled, and each must go where the one before it sent the focus: into the list's filter,
+    not to the question (where `y` would confirm the action `n` refused)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "/search_concerts")
+        assert app.session.question.kind == QuestionKind.ACTION
+        before = executed_actions(app)
+        for key in "nyes":
+            app.post_message(events.Key(key, key))
+        await settle(app, pilot)
+        assert executed_actions(app) == before
+        assert app.query_one("#ranked").filter_input.value == "yes"
 
 
 async def test_typing_goes_to_the_message_line_after_a_too_small_terminal(tmp_path):

@@ -349,6 +349,9 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
             return session.can_undo()  # type: ignore[union-attr]
         if action == "fork":
             return bool(session.user_messages())  # type: ignore[union-attr]
+        if action == "answer":
+            bar = self.query_one(QuestionBar)
+            return self.focused is bar and bar.takes(str(parameters[0]))
         if action == "leave_list":
             focused = self.focused
             return focused is not None and self.query_one(RankedList) in focused.ancestors

@@ -55,22 +55,23 @@ class AnswersMixin(AppMixin):
             return
         self.step("submit", lambda s: s.submit(event.text))
 
-    def on_question_bar_answered(self, event: QuestionBar.Answered) -> None:
+    def action_answer(self, answer: str) -> None:
+        """y / n / e / a / Enter at the question bar (its priority bindings; see QuestionBar)."""
         session = self.session
         if session is None or self.busy:
             return
         question = session.question
         if question.kind == QuestionKind.NLU:
-            self._answer_nlu(session, question, event.answer)
+            self._answer_nlu(session, question, answer)
         elif question.kind == QuestionKind.ACTION:
-            if event.answer == "yes" and question.prediction is not None:
+            if answer == "yes" and question.prediction is not None:
                 self.run_bot_action(question.prediction.action)
-            elif event.answer == "no":
+            elif answer == "no":
                 self.query_one(RankedList).focus_filter()
-            elif event.answer == "new_action":
+            elif answer == "new_action":
                 self._new_action()
         elif question.kind == QuestionKind.VALIDATE:
-            self.step(f"action:{question.action}", lambda s: s.answer_validation(event.answer == "yes"))
+            self.step(f"action:{question.action}", lambda s: s.answer_validation(answer == "yes"))
 
     def _answer_nlu(self, session: Session, question: Question, answer: str) -> None:
         parse = question.parse or {}

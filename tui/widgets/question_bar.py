@@ -1,8 +1,8 @@
 """The current question, always visible with its keys, and the input line for user messages.
 
 While the question is "Next user input" the input line has focus and every printable key is
-text; for every other question the bar itself has focus and answers y / n / e / a with
-`QuestionBar.Answered`. The border title names the mode the keys are in now.
+text; for every other question the bar itself has focus and its keys y / n / e / a answer it
+(the app's `answer` action). The border title names the mode the keys are in now.
 """
 
 from __future__ import annotations
@@ -41,18 +41,16 @@ class QuestionBar(Vertical, can_focus=True):
     QuestionBar > #keys { height: auto; color: $text-muted; }
     QuestionBar > Input.-hidden { display: none; }
     """
+    # Handled by the app as the key is read (priority), before the keys typed after it: an
+    # answer that moves the focus (`n` into the action list) has moved it when the next key
+    # arrives. A message would be handled after them, and they would answer the question.
     BINDINGS = [
-        Binding("y", "answer('yes')", "Yes", id="question.yes"),
-        Binding("enter", "answer('yes')", "Yes", show=False, id="question.enter"),
-        Binding("n", "answer('no')", "No / pick", id="question.no"),
-        Binding("e", "answer('entities')", "Entities", id="question.entities"),
-        Binding("a", "answer('new_action')", "New action", id="question.new_action"),
+        Binding("y", "app.answer('yes')", "Yes", priority=True, id="question.yes"),
+        Binding("enter", "app.answer('yes')", "Yes", show=False, priority=True, id="question.enter"),
+        Binding("n", "app.answer('no')", "No / pick", priority=True, id="question.no"),
+        Binding("e", "app.answer('entities')", "Entities", priority=True, id="question.entities"),
+        Binding("a", "app.answer('new_action')", "New action", priority=True, id="question.new_action"),
     ]
-
-    class Answered(Message):
-        def __init__(self, answer: str) -> None:
-            super().__init__()
-            self.answer = answer
 
     class UserText(Message):
         def __init__(self, text: str) -> None:
@@ -89,22 +87,16 @@ class QuestionBar(Vertical, can_focus=True):
         self.take_focus()
 
     def take_focus(self) -> None:
-        """Focus where the question is answered: the input line for user input, else the bar."""
-        if self.kind == QuestionKind.USER_INPUT:
-            self.user_input.focus()
-        else:
-            self.focus()
+        """Focus where the question is answered: the input line for user input, else the bar
+        (at once: `focus()` waits for the keys already typed, which would go astray)."""
+        self.screen.set_focus(self.user_input if self.kind == QuestionKind.USER_INPUT else self)
+
+    def takes(self, answer: str) -> bool:
+        """Is `answer` one the question asked now takes (its keys are disabled otherwise)?"""
+        return answer in ANSWERS.get(self.kind, set())
 
     def show_mode(self, mode: str) -> None:
         self.border_title = MODES[mode]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action != "answer":
-            return True
-        return parameters[0] in ANSWERS.get(self.kind, set())
-
-    def action_answer(self, answer: str) -> None:
-        self.post_message(self.Answered(answer))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

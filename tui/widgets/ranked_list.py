@@ -112,7 +112,7 @@ class RankedList(Vertical):
         self._refill(self.filter_input.value, keep=self.highlighted_id())
 
     def focus_filter(self) -> None:
-        self.filter_input.focus()
+        self.screen.set_focus(self.filter_input)  # at once, before the keys typed after (see QuestionBar)
 
     @on(Input.Changed, ".filter")
     def _filter_changed(self, event: Input.Changed) -> None:
