@@ -69,6 +69,44 @@ async def test_typing_goes_to_the_message_line_after_a_too_small_terminal(tmp_pa
         assert app.query_one("#user-input").value == "hi you"
 
 
+async def test_keys_typed_while_the_terminal_is_too_small_are_kept_and_answer_nothing(tmp_path):
+    """The too-small notice covers the layout without taking the focus: text typed meanwhile is
+    in the message line afterwards, and y at an action question does not answer it unseen."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        await pilot.press(*"hi you")
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert app.focused is app.query_one("#user-input")
+        assert app.focused.value == "hi you"
+        app.focused.value = ""
+        await say(app, pilot, "/search_concerts")
+        before = executed_actions(app)
+        await pilot.resize_terminal(40, 10)
+        await answer(app, pilot, "y")
+        assert executed_actions(app) == before
+        await pilot.resize_terminal(*SIZE)
+        await answer(app, pilot, "y")
+        assert len(executed_actions(app)) == len(before) + 1
+
+
+async def test_tab_stops_only_where_keys_do_something(tmp_path):
+    """At "Next user input" the question bar takes no key (the message line does): Tab passes it."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        stops = []
+        for _ in range(4):
+            await pilot.press("tab")
+            await pilot.pause()
+            stops.append(app.focused)
+        assert app.query_one("#question-bar") not in stops
+        assert stops[-1] is app.query_one("#user-input")
+
+
 async def test_the_question_bar_says_which_mode_it_is_in(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

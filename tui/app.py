@@ -143,14 +143,9 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
         self._fit(event.size.width, event.size.height)
 
     def _fit(self, width: int, height: int) -> None:
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        was_small = not self.query_one("#main").display
-        self.query_one("#main").display = not small
-        self.query_one(TooSmallNotice).display = small
+        self.query_one(TooSmallNotice).display = width < MIN_WIDTH or height < MIN_HEIGHT
         graph_shown = self.query_one(GraphPane).display
         self.query_one(HistoryTable).display = not graph_shown or width >= GRAPH_BESIDE_HISTORY
-        if was_small and not small:  # hiding the main view took the focus with it
-            self.query_one(QuestionBar).take_focus()
 
     def notify_problem(self, text: str, severity: str = "error") -> None:
         self.messages.append(text)
@@ -349,9 +344,9 @@ class InteractiveApp(StartupMixin, LeavingMixin, AnswersMixin, StoredConversatio
             return session.can_undo()  # type: ignore[union-attr]
         if action == "fork":
             return bool(session.user_messages())  # type: ignore[union-attr]
-        if action == "answer":
+        if action == "answer":  # not blind: text typed while the terminal is too small is kept, answers not
             bar = self.query_one(QuestionBar)
-            return self.focused is bar and bar.takes(str(parameters[0]))
+            return self.focused is bar and bar.takes(str(parameters[0])) and not self.query_one(TooSmallNotice).display
         if action == "leave_list":
             focused = self.focused
             return focused is not None and self.query_one(RankedList) in focused.ancestors

@@ -91,6 +91,10 @@ class QuestionBar(Vertical, can_focus=True):
         (at once: `focus()` waits for the keys already typed, which would go astray)."""
         self.screen.set_focus(self.user_input if self.kind == QuestionKind.USER_INPUT else self)
 
+    def allow_focus(self) -> bool:
+        """A stop for Tab only while a question is asked: for user input the line below takes the keys."""
+        return self.kind != QuestionKind.USER_INPUT
+
     def takes(self, answer: str) -> bool:
         """Is `answer` one the question asked now takes (its keys are disabled otherwise)?"""
         return answer in ANSWERS.get(self.kind, set())

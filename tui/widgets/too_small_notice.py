@@ -1,4 +1,9 @@
-"""Shown instead of the layout when the terminal is too small to work in."""
+"""Shown over the layout when the terminal is too small to work in.
+
+Over it, not instead of it: the layout stays, so the focus stays where it was and what the person
+types meanwhile goes into the message line, which shows it again once the terminal is larger
+(hiding the layout dropped the focus, and every key typed until a click).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ MIN_HEIGHT = 16
 
 class TooSmallNotice(Static):
     DEFAULT_CSS = """
-    TooSmallNotice { width: 1fr; height: 1fr; content-align: center middle; text-align: center;
-                     background: $error 30%; display: none; }
+    TooSmallNotice { layer: notice; width: 100%; height: 100%; content-align: center middle;
+                     text-align: center; background: $error-darken-3; display: none; }
     """
 
     def __init__(self, **kwargs) -> None:
