@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from core.interactive import learning as learning_module
 from core.interactive.learning import UPDATE_SWITCH_INTERVAL, OnlineLearning, ResponsiveTurns
 from core.interactive.questions import QuestionKind
 from core.nlu.parse import intent_name
@@ -85,6 +86,35 @@ def test_undo_puts_the_models_from_before_the_correction_back_without_training(t
     learning.learn(session.conversations)
     assert session.agent.interpreter is loaded[0] and session.agent.ensemble is loaded[1]
     assert learning.base_interpreter is loaded[0]
+
+
+def test_the_snapshots_kept_for_undo_are_bounded_and_an_undo_past_them_learns_again(tmp_path, monkeypatch):
+    """Snapshots hold copies of the weights (~90 MB each on SNIPS-size NLU): only the newest that
+    fit in SNAPSHOTS_MB are kept. An undo past them starts from an older one (here: as loaded)
+    and learns what is still taught, so the models follow the conversations as without the bound."""
+    monkeypatch.setattr(learning_module, "SNAPSHOTS_MB", 0)
+    session, _ = open_session(tmp_path)
+    learning = OnlineLearning(session.agent)
+    before = proposed(session, "/compare_reviews")
+    corrected = "action_show_venue_reviews" if before != "action_show_venue_reviews" else "action_show_concert_reviews"
+    session.start_fresh()
+    session.add_intent("greet_informal")
+    session.submit("hello there")
+    session.confirm_parse(session.correct_parse(intent="greet_informal"))
+    run_instead(session, "utter_goodbye")
+    learning.learn(session.conversations)
+    first = session.agent.interpreter, session.agent.ensemble
+    session.submit("/compare_reviews")
+    run_instead(session, corrected)
+    learning.learn(session.conversations)
+    assert len(learning.snapshots) == 1  # the newest: it is the live models
+    while len(session.tracker.user_turns()) > 1:
+        session.undo()
+    learning.learn(session.conversations)
+    assert session.agent.interpreter is not first[0] and session.agent.ensemble is not first[1]  # learned again
+    assert intent_name(session.agent.parse("hello there")) == "greet_informal"
+    assert proposed(session, "hello there") == "utter_goodbye"
+    assert proposed(session, "/compare_reviews") != corrected
 
 
 def test_a_relabelled_phrase_comes_back_with_its_new_intent(tmp_path):

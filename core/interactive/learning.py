@@ -108,6 +108,7 @@ def lesson_key(conversations: list[Conversation]) -> str:
 
 Signature = tuple[tuple[str, tuple[str, ...]], ...]  # per conversation: its id and its events' digests
 KEPT_SNAPSHOTS = 8
+SNAPSHOTS_MB = 256  # the weights the kept snapshots may hold beside the live and loaded models
 UPDATE_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005 (see `ResponsiveTurns`)
 
 
@@ -170,6 +171,18 @@ class Snapshot:
         return not self.stories & {c.id for c in changed}
 
 
+def _weights(snapshot: Snapshot) -> list[Any]:
+    return [
+        *(snapshot.interpreter.weights() if snapshot.interpreter is not None else []),
+        *(snapshot.ensemble.weights() if snapshot.ensemble is not None else []),
+    ]
+
+
+def _storage(weight: Any) -> int:
+    """Where a tensor's memory lives: weights shared between snapshots are counted once."""
+    return int(weight.untyped_storage().data_ptr())
+
+
 NOT_TAUGHT = ("timestamp", "policy", "confidence", "metadata", "parse_data", "input_channel", "message_id")
 ENTITY_KEYS = ("entity", "value", "start", "end", "role", "group")
 
@@ -197,7 +210,8 @@ def example_key(example: Example) -> str:
 
 class OnlineLearning:
     """Updates forks of the agent's models with each lesson, and swaps them in. The models as
-    loaded and the last `KEPT_SNAPSHOTS` updates are kept, so an undo needs no retraining."""
+    loaded and the last `KEPT_SNAPSHOTS` updates (as many as fit in `SNAPSHOTS_MB`) are kept, so an
+    undo needs no retraining."""
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -233,8 +247,24 @@ class OnlineLearning:
                 self.agent.ensemble = learned.ensemble
                 self.last = learned
                 if snapshot is not start:
-                    self.snapshots = [*self.snapshots, snapshot][-KEPT_SNAPSHOTS:]
+                    self.snapshots = self._within_budget([*self.snapshots, snapshot][-KEPT_SNAPSHOTS:])
         return learned
+
+    def _within_budget(self, snapshots: list[Snapshot]) -> list[Snapshot]:
+        """The newest snapshots whose own weights (not shared with the models loaded or live)
+        fit in SNAPSHOTS_MB: on SNIPS-size NLU an update copies ~90 MB of weights, and eight
+        snapshots held 650 MB. An undo past the oldest kept learns again from an earlier one."""
+        held = {_storage(w) for s in (self.base, snapshots[-1]) for w in _weights(s)}
+        kept: list[Snapshot] = [snapshots[-1]]
+        total = 0
+        for snapshot in reversed(snapshots[:-1]):
+            own = {_storage(w): w.untyped_storage().nbytes() for w in _weights(snapshot)}
+            total += sum(size for key, size in own.items() if key not in held)
+            if total > SNAPSHOTS_MB * 2**20:
+                break
+            held |= own.keys()
+            kept.insert(0, snapshot)
+        return kept
 
     def save(self, conversations: list[Conversation], project: Project, out_dir: str | Path, e2e: bool = False) -> Path:
         """Learn what `conversations` teach unless that is what was learned last, then save the

@@ -354,6 +354,11 @@ class Interpreter:
 
     # ---- incremental learning ----
 
+    def weights(self) -> list[torch.Tensor]:
+        """The models' parameters: what a copy of this interpreter costs, mostly."""
+        parts = (self.model, self.network, self.classifier)
+        return [p for part in parts if part is not None for p in part.parameters()]
+
     def fork(self) -> Interpreter:
         """A copy to update while this one goes on parsing (then swapped in). It borrows this
         one's models and vocabulary, and copies each only before `update` changes it in place

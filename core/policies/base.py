@@ -91,6 +91,10 @@ class Policy(ABC):
     def from_state(cls, meta: dict[str, Any], tensors: dict[str, Any]) -> Policy:
         """The policy `to_state` described."""
 
+    def weights(self) -> list[Any]:
+        """The tensors of a learned model (none for the lookup policies): what a copy costs."""
+        return []
+
     def rule_only_data_for_others(self) -> dict[str, list[str]] | None:
         """What this policy knows is rule-only (the rule policy overrides this); None: nothing."""
         return None

@@ -60,6 +60,9 @@ class PolicyEnsemble:
         """A copy to update while this one goes on predicting (then swapped in)."""
         return copy.deepcopy(self)
 
+    def weights(self) -> list[Any]:
+        return [w for policy in self.policies for w in policy.weights()]
+
     def update(self, new_trackers: list[TrainingTracker], domain: Domain) -> None:
         """Quick incremental learning from freshly taught dialogues."""
         for policy in self.policies:

@@ -362,6 +362,9 @@ class TEDPolicy(Policy):
         return self.prediction(domain, self.probabilities(states, domain))
 
     # -- saving ---------------------------------------------------------------------------------
+    def weights(self) -> list[Any]:
+        return [] if self.model is None else list(self.model.parameters())
+
     def to_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.model is None:
             return {"config": asdict(self.config), "trained": False}, {}
