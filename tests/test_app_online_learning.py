@@ -1,6 +1,7 @@
 """Issue 16 in the app (Pilot, concertbot): a correction is learned in the background, the status
-line says what changed, the next conversation gets the corrected action first, and export saves
-the learned model; with --no-online-learning nothing is learned."""
+line says what changed, the next conversation gets the corrected action first, a relabelled phrase
+and a new intent with its new response come back as taught, an undo takes a correction back, and
+export saves the learned model; with --no-online-learning nothing is learned."""
 
 from __future__ import annotations
 
@@ -53,3 +54,48 @@ async def test_without_online_learning_the_old_prediction_stays(tmp_path):
         await answer(app, pilot, "ctrl+n")
         await say(app, pilot, "/compare_reviews")
         assert app.session.question.prediction.action == proposed
+
+
+async def test_a_new_intent_with_a_new_response_is_understood_and_answered_after_start_fresh(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "where can I park my car")
+        await answer(app, pilot, "n")
+        await pilot.press(*"ask_parking")  # no intent matches: <create new intent>, named by the filter
+        await pilot.pause()
+        await answer(app, pilot, "enter", "enter")
+        assert app.session.question.kind == QuestionKind.ACTION
+        await answer(app, pilot, "a")
+        await pilot.press(*"utter_parking", "enter", *"Behind the venue.", "enter")
+        await settle(app, pilot)
+        await confirm_until_listen(app, pilot)
+        await settle(app, pilot)  # the learning worker
+        await answer(app, pilot, "ctrl+n")
+        await say(app, pilot, "where can I park my car")
+        assert app.session.question.kind == QuestionKind.NLU
+        assert app.session.question.parse["intent"]["name"] == "ask_parking"
+        await answer(app, pilot, "y")
+        assert app.session.question.prediction.action == "utter_parking"
+
+
+async def test_a_relabelled_phrase_comes_back_relabelled_and_undo_takes_it_back(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await say(app, pilot, "hello there")
+        parsed = app.session.question.parse["intent"]["name"]
+        relabelled = "thankyou" if parsed != "thankyou" else "goodbye"
+        await answer(app, pilot, "n")
+        await pilot.press(*relabelled, "enter")
+        await settle(app, pilot)
+        await confirm_until_listen(app, pilot)
+        await settle(app, pilot)  # the learning worker
+        await say(app, pilot, "hello there")  # the same conversation goes on
+        assert app.session.question.parse["intent"]["name"] == relabelled
+        while app.session.tracker.user_turns() or app.session.question.kind != QuestionKind.USER_INPUT:
+            await answer(app, pilot, "ctrl+z")
+        app.query_one("#user-input").value = ""  # ctrl+z gave the last message back to edit
+        await settle(app, pilot)  # learning what is left: nothing, the models as loaded
+        await say(app, pilot, "hello there")
+        assert app.session.question.parse["intent"]["name"] == parsed
