@@ -29,6 +29,14 @@ def proposed(session, text: str) -> str:
     return question.prediction.action
 
 
+def proposed_and_another(session) -> tuple[str, str]:
+    """What the bot proposes after /compare_reviews in a fresh conversation, and another action
+    that a correction can teach there."""
+    before = proposed(session, "/compare_reviews")
+    venues = "action_show_venue_reviews"
+    return before, venues if before != venues else "action_show_concert_reviews"
+
+
 def run_instead(session, action: str) -> None:
     """Correct the proposed action to `action`, then confirm the rest until the bot listens."""
     session.run_action(action)
@@ -38,8 +46,7 @@ def run_instead(session, action: str) -> None:
 def test_a_corrected_action_is_proposed_after_start_fresh(tmp_path):
     session, _ = open_session(tmp_path)
     learning = OnlineLearning(session.agent)
-    before = proposed(session, "/compare_reviews")
-    corrected = "action_show_venue_reviews" if before != "action_show_venue_reviews" else "action_show_concert_reviews"
+    before, corrected = proposed_and_another(session)
     session.start_fresh()
     session.submit("/compare_reviews")
     run_instead(session, corrected)
@@ -51,8 +58,7 @@ def test_a_corrected_action_is_proposed_after_start_fresh(tmp_path):
 def test_undo_takes_the_correction_back_out(tmp_path):
     session, _ = open_session(tmp_path)
     learning = OnlineLearning(session.agent)
-    before = proposed(session, "/compare_reviews")
-    corrected = "action_show_venue_reviews" if before != "action_show_venue_reviews" else "action_show_concert_reviews"
+    before, corrected = proposed_and_another(session)
     session.start_fresh()
     session.submit("/compare_reviews")
     run_instead(session, corrected)
@@ -95,8 +101,7 @@ def test_the_snapshots_kept_for_undo_are_bounded_and_an_undo_past_them_learns_ag
     monkeypatch.setattr(learning_module, "SNAPSHOTS_MB", 0)
     session, _ = open_session(tmp_path)
     learning = OnlineLearning(session.agent)
-    before = proposed(session, "/compare_reviews")
-    corrected = "action_show_venue_reviews" if before != "action_show_venue_reviews" else "action_show_concert_reviews"
+    before, corrected = proposed_and_another(session)
     session.start_fresh()
     session.add_intent("greet_informal")
     session.submit("hello there")
