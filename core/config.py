@@ -55,7 +55,7 @@ class PolicyConfig:
     core_fallback_threshold: float = 0.3
     core_fallback_action: str = "action_default_fallback"
     enable_fallback_prediction: bool = True
-    nlu_fallback_action: str | None = None  # ...by predicting this action
+    nlu_fallback_action: str | None = None  # 1.x FallbackPolicy: the action after an `nlu_fallback` message
     restrict_rules: bool = True
     check_for_contradictions: bool = True
     max_predictions: int = 10

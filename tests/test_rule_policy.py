@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import PolicyConfig
+from core.config import PolicyConfig, load_config
 from core.domain import RULE_SNIPPET_ACTION, Domain, load_domain, read_domain
 from core.errors import DataError
 from core.events import (
@@ -324,6 +324,37 @@ def test_core_fallback_confidence_when_no_rule_applies() -> None:
     assert quiet.predict(tracker, domain).best_action is None
     goodbye = tracker_of(domain, act(ACTION_LISTEN), user("goodbye"))
     assert policy.predict(goodbye, domain).best_action == "utter_goodbye"
+
+
+def test_a_1x_fallback_policy_answers_an_nlu_fallback_message_with_its_action_outside_forms() -> None:
+    """Rasa 1.x's FallbackPolicy (formbot-1x's config, unchanged) answered a message NLU was unsure
+    of with its fallback action whatever the stories said, but not inside a form (the FormPolicy
+    ranked above it). It is kept through the saved state; a 3.x config has no such default."""
+    folder = COMPAT / "formbot-1x"
+    domain, trackers = load_bot(folder)
+    config = load_config(folder / "config.yml").policies
+    assert config.nlu_fallback_action == "action_default_fallback"
+    policy = RulePolicy(config)
+    policy.train(trackers, domain)
+    unsure = tracker_of(domain, act(ACTION_LISTEN), user("nlu_fallback"))
+    prediction = policy.predict(unsure, domain)
+    assert prediction.best_action == "action_default_fallback" and prediction.confidence == 1.0
+    reloaded = policy_from_state(*policy_to_state(policy))
+    assert reloaded.predict(unsure, domain).best_action == "action_default_fallback"
+    in_the_form = tracker_of(
+        domain,
+        act(ACTION_LISTEN),
+        user("request_restaurant"),
+        act("restaurant_form"),
+        ActiveLoop("restaurant_form"),
+        SlotSet("requested_slot", "cuisine"),
+        act(ACTION_LISTEN),
+        user("nlu_fallback"),
+    )
+    assert policy.predict(in_the_form, domain).best_action == "restaurant_form"
+    plain = RulePolicy(PolicyConfig())
+    plain.train(trackers, domain)
+    assert plain.predict(unsure, domain).confidence < 1.0
 
 
 def test_state_is_plain_json_and_reloads(formbot) -> None:

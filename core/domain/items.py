@@ -28,7 +28,8 @@ DEFAULT_ACTIONS = (
 RULE_SNIPPET_ACTION = "..."
 # Rasa 1.x names of default actions that 2.x renamed; 1.x stories keep using the old name.
 LEGACY_ACTIONS = {"action_deactivate_form": "action_deactivate_loop"}
-DEFAULT_INTENTS = ("restart", "back", "out_of_scope", "session_start", "nlu_fallback")
+NLU_FALLBACK_INTENT = "nlu_fallback"  # what NLU answers when unsure (Rasa's FallbackClassifier)
+DEFAULT_INTENTS = ("restart", "back", "out_of_scope", "session_start", NLU_FALLBACK_INTENT)
 REQUESTED_SLOT = "requested_slot"
 SESSION_START_METADATA_SLOT = "session_started_metadata"
 

@@ -9,10 +9,12 @@ every feature it names has the same value there (features it leaves out are wild
 conversation. Rules end by predicting `action_listen` unless `wait_for_user_input: false`.
 
 Prediction order follows Rasa 3: the default intents (/restart, /back, /session_start); then the
-active loop's happy path (run the loop after a user message, listen after the loop ran); then the
-most specific matching rule. Inside a loop, a general rule that would listen hands back to the
-loop instead, unless the stories show that the loop must not run there. When nothing applies, the
-core fallback action gets `core_fallback_threshold`, so the ensemble can fall back.
+active loop's happy path (run the loop after a user message, listen after the loop ran); then,
+under a Rasa 1.x FallbackPolicy, its fallback action after an `nlu_fallback` message (1.x answered
+a message NLU was unsure of so, whatever the stories said); then the most specific matching rule.
+Inside a loop, a general rule that would listen hands back to the loop instead, unless the stories
+show that the loop must not run there. When nothing applies, the core fallback action gets
+`core_fallback_threshold`, so the ensemble can fall back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.config import PolicyConfig
 from core.domain import Domain
+from core.domain.items import NLU_FALLBACK_INTENT
 from core.errors import DataError
 from core.events import (
     ActionExecutionRejected,
@@ -78,6 +81,7 @@ class RulePolicy(Policy):
         self.fallback_threshold = config.core_fallback_threshold
         self.fallback_action = config.core_fallback_action
         self.enable_fallback_prediction = config.enable_fallback_prediction
+        self.nlu_fallback_action = config.nlu_fallback_action
         self.restrict_rules = config.restrict_rules
         self.check_for_contradictions = config.check_for_contradictions
         self.rules: dict[str, str] = {}  # pattern key -> action
@@ -213,20 +217,24 @@ class RulePolicy(Policy):
 
     def decide(self, tracker: DialogueStateTracker, domain: Domain) -> RuleDecision:
         """The action the rules, loops and default intents choose, or no action."""
-        default = self._default_action(tracker)
+        default = self._default_action(tracker, DEFAULT_ACTION_MAPPINGS)
         if default is not None:
             return default
         loop_turn = self._loop_happy_path(tracker)
         if loop_turn is not None:
             return loop_turn
+        if self.nlu_fallback_action:  # Rasa 1.x: FallbackPolicy outranked all but the FormPolicy
+            fallback = self._default_action(tracker, {NLU_FALLBACK_INTENT: self.nlu_fallback_action})
+            if fallback is not None:
+                return fallback
         return self._from_rules(tracker, domain)
 
     @staticmethod
-    def _default_action(tracker: DialogueStateTracker) -> RuleDecision | None:
+    def _default_action(tracker: DialogueStateTracker, mappings: dict[str, str]) -> RuleDecision | None:
         message = tracker.latest_message
         if tracker.latest_action_name != ACTION_LISTEN or message is None:
             return None
-        action = DEFAULT_ACTION_MAPPINGS.get(message.intent_name or "")
+        action = mappings.get(message.intent_name or "")
         return RuleDecision(action, DEFAULT_RULES + (message.intent_name or "")) if action else None
 
     @staticmethod
@@ -289,6 +297,7 @@ class RulePolicy(Policy):
             "core_fallback_threshold": self.fallback_threshold,
             "core_fallback_action": self.fallback_action,
             "enable_fallback_prediction": self.enable_fallback_prediction,
+            "nlu_fallback_action": self.nlu_fallback_action,
             "restrict_rules": self.restrict_rules,
             "check_for_contradictions": self.check_for_contradictions,
             "rules": dict(self.rules),
@@ -307,6 +316,7 @@ class RulePolicy(Policy):
             core_fallback_threshold=meta["core_fallback_threshold"],
             core_fallback_action=meta["core_fallback_action"],
             enable_fallback_prediction=meta["enable_fallback_prediction"],
+            nlu_fallback_action=meta.get("nlu_fallback_action"),  # saved since 1.x FallbackPolicy counts
             restrict_rules=meta["restrict_rules"],
             check_for_contradictions=meta["check_for_contradictions"],
         )
