@@ -7,7 +7,7 @@ from typing import get_args
 
 import pytest
 
-from core.evaluation.nlu_eval import FALLBACK_INTENT
+from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.sdk.constants import DEFAULT_SERVER_PORT
 from core.tracker_store.listing import Order
 from core.visualization.graph import DEFAULT_MAX_HISTORY

@@ -15,9 +15,10 @@ import pytest
 import torch
 
 from core.config import NLUConfig
+from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.nlu.featurizer import build_featurizer, collate
 from core.nlu.intent_classifier import SparseIntentClassifier, fit, sparse_batch
-from core.nlu.interpreter import CLASSIFIER_VOTE, FALLBACK_INTENT, NETWORK_VOTE, Interpreter
+from core.nlu.interpreter import CLASSIFIER_VOTE, NETWORK_VOTE, Interpreter
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE
 from core.nlu.sentence_network import SentenceNetwork

@@ -12,7 +12,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from core.nlu.interpreter import FALLBACK_INTENT, Interpreter
+from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
+from core.nlu.interpreter import Interpreter
 from core.nlu.model import NLUModelConfig
 from core.training_data.loader import load_nlu
 from core.training_data.nlu_model import Example, NLUData

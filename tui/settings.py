@@ -20,7 +20,7 @@ DOMAIN = "domain.yml"
 DATA = ("data",)
 ENDPOINTS = "endpoints.yml"
 JOURNALS = ".botcoach"
-FALLBACK_INTENT = "nlu_fallback"  # what the FallbackClassifier answers (core.evaluation.nlu_eval's too)
+FALLBACK_INTENT = "nlu_fallback"  # core.domain.items.NLU_FALLBACK_INTENT (only the standard library here)
 Order = Literal["newest", "suspicious"]  # of stored conversations (core.tracker_store.listing's)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.config import BotcoachConfig
+from core.domain.items import NLU_FALLBACK_INTENT
 from core.evaluation.entity_eval import EntityResult, entity_errors, entity_report
 from core.evaluation.metrics import (
     add_confused_with,
@@ -42,7 +43,6 @@ from core.training_data.loader import load_training_data
 from core.training_data.nlu_model import Example, NLUData
 
 OUR_EXTRACTOR = "botcoach"
-FALLBACK_INTENT = "nlu_fallback"  # what the FallbackClassifier answers
 # Rasa's trainable entity extractors: our model replaces the first of them a pipeline lists.
 RASA_EXTRACTORS = ("DIETClassifier", "CRFEntityExtractor", "EntityExtractor", "MitieEntityExtractor")
 # The pipeline templates of Rasa 1.x, with the extractor each one runs.
@@ -110,12 +110,12 @@ class NLUEvaluation:
     def entity_errors(self) -> list[dict]:
         return entity_errors(self.entities)
 
-    def out_of_scope(self, intent: str = FALLBACK_INTENT) -> OutOfScopeScores | None:
+    def out_of_scope(self, intent: str = NLU_FALLBACK_INTENT) -> OutOfScopeScores | None:
         """Recall and precision of out-of-scope answers; None when no test example has `intent`."""
         support = sum(r.target == intent for r in self.intents)
         if not support:
             return None
-        answers = [r for r in self.intents if r.prediction in (intent, FALLBACK_INTENT)]
+        answers = [r for r in self.intents if r.prediction in (intent, NLU_FALLBACK_INTENT)]
         caught = sum(r.target == intent for r in answers)
         precision = caught / len(answers) if answers else 0.0
         return OutOfScopeScores(intent, caught / support, precision, support, caught, len(answers))

@@ -23,6 +23,7 @@ from typing import Any, TypedDict
 import numpy as np
 import torch
 
+from core.domain.items import NLU_FALLBACK_INTENT
 from core.limits import CLASSIFIER_MAX_WEIGHTS
 from core.nlu.featurizer import (
     Encoded,
@@ -45,7 +46,6 @@ from core.nlu.tokenizer import normalised_words
 from core.nlu.trainer import EpochCallback, fine_tune, train
 from core.torch_threads import torch_threads
 
-FALLBACK_INTENT = "nlu_fallback"
 EXTRACTOR = "botcoach"
 STATE_FORMAT = 4  # 4: the sentence network on large data; 3: `joint_intents`; 2: no classifier on large data
 REPLAY_POOL = 2000  # examples kept (in the saved state too) for replay during updates
@@ -348,7 +348,7 @@ class Interpreter:
         """A low or ambiguous top intent becomes `nlu_fallback`, the ranking kept below it."""
         ranking = parse["intent_ranking"]
         if self.falls_back(ranking):
-            fallback = IntentGuess(name=FALLBACK_INTENT, confidence=self.config.fallback_threshold)
+            fallback = IntentGuess(name=NLU_FALLBACK_INTENT, confidence=self.config.fallback_threshold)
             parse["intent"] = fallback.copy()
             ranking.insert(0, fallback)
 

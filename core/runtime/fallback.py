@@ -9,12 +9,12 @@ suggested intent, "No" sends `/out_of_scope`; a message that is neither `nlu_fal
 
 from __future__ import annotations
 
+from core.domain.items import NLU_FALLBACK_INTENT
 from core.events import ActionExecuted, ActiveLoop, BotUttered, Event, UserUtteranceReverted, UserUttered
 from core.runtime.actions import Action, ActionContext, DefaultFallbackAction
 from core.runtime.responses import UTTER_ACTION_KEY, bot_uttered
 from core.tracker import ACTION_LISTEN, DialogueStateTracker
 
-NLU_FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 ASK_AFFIRMATION = "action_default_ask_affirmation"
 ASK_REPHRASE = "action_default_ask_rephrase"
