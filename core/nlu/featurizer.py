@@ -32,7 +32,7 @@ def _hash(text: str, buckets: int) -> int:
 class Encoded:
     """One message as arrays (`collate` pads a batch of them to its longest message)."""
 
-    tokens: list[Token]
+    tokens: list[Token]  # empty in training encodings (Interpreter._encode): only a parse reads offsets
     words: np.ndarray  # (T,) int64 hashed word ids
     norm: list[str]  # the tokens as the model sees them (lower-cased unless case-sensitive)
     grams: list[list[int]]  # per token: hashed character n-gram ids

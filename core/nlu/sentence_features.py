@@ -65,6 +65,10 @@ class SentenceVocabulary:
         copied._word_cache = self._word_cache
         return copied
 
+    def drop_cache(self) -> None:
+        """Forget the cached character n-grams of words (a copy's cache is left alone)."""
+        self._word_cache = {}
+
     def names(self, words: list[str]) -> list[str]:
         """Every feature name of a message given its normalised tokens (repeats kept)."""
         names = [
