@@ -341,16 +341,7 @@ def test_a_1x_fallback_policy_answers_an_nlu_fallback_message_with_its_action_ou
     assert prediction.best_action == "action_default_fallback" and prediction.confidence == 1.0
     reloaded = policy_from_state(*policy_to_state(policy))
     assert reloaded.predict(unsure, domain).best_action == "action_default_fallback"
-    in_the_form = tracker_of(
-        domain,
-        act(ACTION_LISTEN),
-        user("request_restaurant"),
-        act("restaurant_form"),
-        ActiveLoop("restaurant_form"),
-        SlotSet("requested_slot", "cuisine"),
-        act(ACTION_LISTEN),
-        user("nlu_fallback"),
-    )
+    in_the_form = tracker_of(domain, *in_form(user("nlu_fallback")))
     assert policy.predict(in_the_form, domain).best_action == "restaurant_form"
     plain = RulePolicy(PolicyConfig())
     plain.train(trackers, domain)

@@ -114,24 +114,13 @@ class AnswersMixin(AppMixin):
         assert session is not None
         text = parse.get("text") or ""
 
-        def problem(markup: str) -> str | None:
-            try:
-                session.entities_from_markup(markup, text)
-            except BotcoachError as error:
-                return str(error)
-            return None
-
         def done(markup: str | None) -> None:
             if markup is not None:
                 corrected = session.correct_parse(markup=markup)
                 self.step("confirm", lambda s: s.confirm_parse(corrected))
 
-        self.push_screen(
-            TextPromptScreen(
-                "Entities in markup, e.g. [Berlin](city):", to_markup(text, parse.get("entities") or []), problem
-            ),
-            done,
-        )
+        title = "Entities in markup, e.g. [Berlin](city):"
+        self.push_screen(entity_prompt(session, title, text, parse.get("entities") or []), done)
 
     def on_ranked_list_chosen(self, event: RankedList.Chosen) -> None:
         if event.ranked.id != "ranked":  # a picker's list: its screen handles it
@@ -201,6 +190,19 @@ class AnswersMixin(AppMixin):
         session = self.session
         if session is not None and action in remote_actions(session.domain):
             self.query_one(StatusLine).show(action_server="action server: up", action_server_ok=True)
+
+
+def entity_prompt(session: Session, title: str, text: str, entities: list) -> TextPromptScreen:
+    """The entity editor: `text` in markup with `entities`, refusing markup that does not fit it."""
+
+    def problem(markup: str) -> str | None:
+        try:
+            session.entities_from_markup(markup, text)
+        except BotcoachError as error:
+            return str(error)
+        return None
+
+    return TextPromptScreen(title, to_markup(text, entities), problem)
 
 
 def intent_name_problem(name: str) -> str | None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.errors import BotcoachError
 from core.interactive.questions import Question
 from core.interactive.session import Session
 from core.nlu.intent_message import is_intent_message
 from core.nlu.parse import Parse
-from core.training_data.markup import to_markup
-from tui.app_answers import intent_name_problem
+from tui.app_answers import entity_prompt, intent_name_problem
 from tui.app_mixin import AppMixin
 from tui.screens.pick import PickScreen
 from tui.screens.pick_intent import NEW_INTENT, PickIntentScreen
@@ -93,20 +91,12 @@ class TurnEditsMixin(AppMixin):
                 self._edit_user_turn(turn, intent.strip(), None, new)
                 return
 
-            def problem(markup: str) -> str | None:
-                try:
-                    session.entities_from_markup(markup, text)
-                except BotcoachError as error:
-                    return str(error)
-                return None
-
             def done(markup: str | None) -> None:
                 if markup is not None:  # Escape in the entity editor: nothing changes
                     self._edit_user_turn(turn, intent.strip(), markup, new)
 
             title = f"Entities of '{text}' in markup, e.g. [Berlin](city):"
-            prompt = TextPromptScreen(title, to_markup(text, message.entities), problem)
-            self.push_screen(prompt, done)
+            self.push_screen(entity_prompt(session, title, text, message.entities), done)
 
         screen = PickIntentScreen(text, session.intent_names(), parse)
         screen.title_text = f"Fix turn {turn}: what is the intent of '{text}'?"
