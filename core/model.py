@@ -25,6 +25,7 @@ from core.model_archive import (
     write_archive,
 )
 from core.nlu.interpreter import Interpreter
+from core.nlu.interpreter_state import interpreter_from_state, interpreter_state
 from core.policies.ensemble import PolicyEnsemble
 from core.yamlio import dump_yaml
 
@@ -51,7 +52,7 @@ class TrainedModel:
 
 
 def nlu_components(interpreter: Interpreter) -> dict[str, ComponentState]:
-    meta, tensors = interpreter.to_state()
+    meta, tensors = interpreter_state(interpreter)
     return {NLU_COMPONENT: ComponentState("nlu", meta, tensors)}
 
 
@@ -141,7 +142,7 @@ def model_from_contents(contents: ArchiveContents, archive: Path | None = None) 
 
 
 def interpreter_from_component(component: ComponentState) -> Interpreter:
-    return Interpreter.from_state(component.meta, component.tensors)
+    return interpreter_from_state(component.meta, component.tensors)
 
 
 def ensemble_from_component(component: ComponentState) -> PolicyEnsemble:

@@ -19,6 +19,7 @@ from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.nlu.featurizer import build_featurizer, collate
 from core.nlu.intent_classifier import SparseIntentClassifier, fit, sparse_batch
 from core.nlu.interpreter import CLASSIFIER_VOTE, NETWORK_VOTE, Interpreter
+from core.nlu.interpreter_state import interpreter_from_state, interpreter_state
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NEAREST_VOTE
 from core.nlu.sentence_network import SentenceNetwork
@@ -50,12 +51,12 @@ def _entity(text: str, value: str, name: str) -> dict:
 
 def _roundtrip(interpreter: Interpreter) -> tuple[dict, Interpreter]:
     """Through JSON and torch.save/torch.load(weights_only=True), as the archive stores it."""
-    meta, tensors = interpreter.to_state()
+    meta, tensors = interpreter_state(interpreter)
     meta = json.loads(json.dumps(meta))
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
     buffer.seek(0)
-    return meta, Interpreter.from_state(meta, torch.load(buffer, weights_only=True))
+    return meta, interpreter_from_state(meta, torch.load(buffer, weights_only=True))
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +143,12 @@ def test_a_format_3_large_model_still_loads_and_answers_with_its_linear_classifi
     encoded = [large._encode(e) for e in large.replay]
     classifier = SparseIntentClassifier(len(large.sentence), len(large.intents))
     fit(classifier, [large.sentence.vector(e.norm) for e in encoded], torch.tensor([e.intent for e in encoded]))
-    meta, tensors = large.to_state()
+    meta, tensors = interpreter_state(large)
     meta = {**json.loads(json.dumps(meta)), "format": 3, "has_classifier": True}
     del meta["network"]
     tensors = {k: v for k, v in tensors.items() if not k.startswith("network.")}
     tensors.update({f"intent.{k}": v for k, v in classifier.state_dict().items()})
-    old = Interpreter.from_state(meta, tensors)
+    old = interpreter_from_state(meta, tensors)
     assert old.network is None and old.joint_intents
     text = "add this song to my road trip playlist"
     by_name = {r["name"]: r["confidence"] for r in old.parse(text)["intent_ranking"]}
@@ -156,10 +157,10 @@ def test_a_format_3_large_model_still_loads_and_answers_with_its_linear_classifi
 
 
 def test_a_format_2_large_model_still_loads_and_answers_with_its_joint_model_alone(large):
-    meta, tensors = large.to_state()
+    meta, tensors = interpreter_state(large)
     meta = {**json.loads(json.dumps(meta)), "format": 2, "has_classifier": False}
     del meta["joint_intents"], meta["network"]
-    old = Interpreter.from_state(meta, {k: v for k, v in tensors.items() if not k.startswith("network.")})
+    old = interpreter_from_state(meta, {k: v for k, v in tensors.items() if not k.startswith("network.")})
     assert old.classifier is None and old.network is None and old.joint_intents
     text = "add this song to my road trip playlist"
     by_name = {r["name"]: r["confidence"] for r in old.parse(text)["intent_ranking"]}

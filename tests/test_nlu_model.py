@@ -14,6 +14,7 @@ import torch
 
 from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.nlu.interpreter import Interpreter
+from core.nlu.interpreter_state import interpreter_from_state, interpreter_state
 from core.nlu.model import NLUModelConfig
 from core.training_data.loader import load_nlu
 from core.training_data.nlu_model import Example, NLUData
@@ -116,7 +117,7 @@ def test_retrieval_intents_report_the_base_name_and_the_full_one(demo):
 
 
 def test_low_confidence_becomes_nlu_fallback_with_the_ranking_kept(moodbot, moodbot_data):
-    strict = Interpreter.from_state(*moodbot.to_state())
+    strict = interpreter_from_state(*interpreter_state(moodbot))
     strict.config.fallback_threshold = 0.999
     parse = strict.parse("hmm, the quick brown fox")
     assert parse["intent"] == {"name": FALLBACK_INTENT, "confidence": 0.999}
@@ -126,12 +127,12 @@ def test_low_confidence_becomes_nlu_fallback_with_the_ranking_kept(moodbot, mood
 
 
 def test_save_and_load_give_identical_parses(demo):
-    meta, tensors = demo.to_state()
+    meta, tensors = interpreter_state(demo)
     meta = json.loads(json.dumps(meta))  # the meta must be JSON
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
     buffer.seek(0)
-    loaded = Interpreter.from_state(meta, torch.load(buffer, weights_only=True))
+    loaded = interpreter_from_state(meta, torch.load(buffer, weights_only=True))
     for text in ("hey there", "i want chinese food in the north", "what's your name", ""):
         assert loaded.parse(text) == demo.parse(text)
 

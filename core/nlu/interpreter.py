@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 import numpy as np
@@ -37,7 +37,7 @@ from core.nlu.featurizer import (
 from core.nlu.intent_classifier import STEPS, UPDATE_STEPS, SparseIntentClassifier, Vector, fit, stack
 from core.nlu.model import JointNLU, NLUModelConfig
 from core.nlu.nearest_examples import NearestExamples
-from core.nlu.parse import Entity, IntentGuess, Parse
+from core.nlu.parse import Entity, IntentGuess, Parse, base_ranking, response_selector
 from core.nlu.sentence_features import SentenceMatrix, SentenceVocabulary
 from core.nlu.sentence_network import NetworkConfig, SentenceNetwork
 from core.nlu.sentence_network import fit as fit_network
@@ -47,7 +47,6 @@ from core.nlu.trainer import EpochCallback, fine_tune, train
 from core.torch_threads import torch_threads
 
 EXTRACTOR = "botcoach"
-STATE_FORMAT = 4  # 4: the sentence network on large data; 3: `joint_intents`; 2: no classifier on large data
 REPLAY_POOL = 2000  # examples kept (in the saved state too) for replay during updates
 UPDATE_MAX_STEPS = 100
 LEARNED_SHARE = 0.98  # small data: the joint model stops once it tags this share of its examples right
@@ -258,14 +257,14 @@ class Interpreter:
                 (IntentGuess(name=n, confidence=p) for n, p in zip(self.intents, probs)),
                 key=lambda r: -r["confidence"],
             )
-            ranking = _base_ranking(full_ranking)
+            ranking = base_ranking(full_ranking)
             parse = Parse(
                 text=text,
                 intent=ranking[0].copy() if ranking else IntentGuess(name=None, confidence=0.0),
                 intent_ranking=ranking,
                 entities=self._entities(text, encoded, tag_scores) if tag_scores is not None else [],
             )
-        selector = _response_selector(full_ranking)
+        selector = response_selector(full_ranking)
         if selector:
             parse["response_selector"] = selector
         self._apply_fallback(parse)
@@ -522,72 +521,6 @@ class Interpreter:
                 return False
         return True
 
-    # ---- save / load ----
-
-    def to_state(self) -> tuple[dict, dict[str, torch.Tensor]]:
-        """(JSON-able meta, tensors) for the archive: tensors load with weights_only=True."""
-        tensors: dict[str, torch.Tensor] = {}
-        if self.model is not None:
-            _, joint = self.model.checkpoint()
-            tensors.update({f"joint.{k}": v for k, v in joint.items()})
-        if self.classifier is not None:
-            tensors.update({f"intent.{k}": v.detach().clone() for k, v in self.classifier.state_dict().items()})
-        network_config = None
-        if self.network is not None:
-            network_config, network = self.network.checkpoint()
-            tensors.update({f"network.{k}": v for k, v in network.items()})
-        meta = {
-            "format": STATE_FORMAT,
-            "config": asdict(self.config),
-            "has_joint": self.model is not None,
-            "has_classifier": self.classifier is not None,
-            "joint_intents": self.joint_intents,
-            "network": network_config,
-            "sentence": self.sentence.state(),
-            "intents": list(self.intents),
-            "labels": [list(label) for label in self.labels],
-            "synonyms": dict(self.synonyms),
-            "regexes": [list(r) for r in self.regexes],
-            "lookups": [[name, list(elements)] for name, elements in self.lookups],
-            "replay": self.replay,
-            "taught": self.taught,
-        }
-        return meta, tensors
-
-    @classmethod
-    def from_state(cls, meta: dict, tensors: dict[str, torch.Tensor]) -> Interpreter:
-        config = NLUModelConfig(**meta["config"])
-        model = classifier = None
-        if meta["has_joint"]:
-            model = JointNLU.from_checkpoint(meta["config"], _prefixed(tensors, "joint."))
-        if meta["has_classifier"]:
-            own = _prefixed(tensors, "intent.")
-            classifier = SparseIntentClassifier(*own["weight.weight"].shape)
-            classifier.load_state_dict(own)
-            classifier.eval()
-        network = None
-        if meta.get("network"):  # format 4, large data
-            network = SentenceNetwork.from_checkpoint(meta["network"], _prefixed(tensors, "network."))
-        return cls(
-            config,
-            model,
-            classifier,
-            SentenceVocabulary.from_state(meta["sentence"]),
-            list(meta["intents"]),
-            [tuple(label) for label in meta["labels"]],
-            dict(meta["synonyms"]),
-            [(name, pattern) for name, pattern in meta["regexes"]],
-            [(name, list(elements)) for name, elements in meta["lookups"]],
-            list(meta["replay"]),
-            joint_intents=meta.get("joint_intents", not meta["has_classifier"]),  # format 2: large data, joint only
-            network=network,
-            taught=list(meta.get("taught", [])),  # saved since online learning: a later session rehearses it
-        )
-
-
-def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
-    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-
 
 class TableSizes(TypedDict):
     """The joint model's sizes that `sized_tables` reads from the data (NLUModelConfig fields)."""
@@ -647,36 +580,3 @@ def _synonyms_in(examples: list[dict]) -> dict[str, str]:
             if isinstance(value, str) and value != span:
                 found[span] = value
     return found
-
-
-def _base_ranking(full_ranking: list[IntentGuess]) -> list[IntentGuess]:
-    totals: dict[str, float] = {}
-    for entry in full_ranking:
-        base = (entry["name"] or "").split("/", 1)[0]
-        totals[base] = totals.get(base, 0.0) + entry["confidence"]
-    return [IntentGuess(name=n, confidence=p) for n, p in sorted(totals.items(), key=lambda kv: -kv[1])]
-
-
-def _response_selector(full_ranking: list[IntentGuess]) -> dict[str, Any]:
-    """Rasa's `response_selector` entry, one selector per retrieval intent."""
-    by_base: dict[str, list[IntentGuess]] = {}
-    for entry in full_ranking:
-        name = entry["name"] or ""
-        if "/" in name:
-            by_base.setdefault(name.split("/", 1)[0], []).append(entry)
-    if not by_base:
-        return {}
-    selector: dict[str, Any] = {"all_retrieval_intents": sorted(by_base)}
-    for base, entries in by_base.items():
-        total = sum(e["confidence"] for e in entries) or 1.0
-        ranking = [{"intent_response_key": e["name"], "confidence": e["confidence"] / total} for e in entries]
-        best = ranking[0]
-        selector[base] = {
-            "response": {
-                "intent_response_key": best["intent_response_key"],
-                "utter_action": f"utter_{best['intent_response_key']}",
-                "confidence": best["confidence"],
-            },
-            "ranking": ranking,
-        }
-    return selector
