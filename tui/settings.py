@@ -1,6 +1,6 @@
 """What `botcoach <command>` was asked to do: each command's options as one typed settings object.
 
-The command line (tui/cli.py) takes every flag's default from here, so `--help` shows the value a
+The command line (tui/cli_parser.py) takes every flag's default from here, so `--help` shows the value a
 command really uses; `settings_for` reads argparse's namespace once, and the commands
 (tui/commands/*) only see these objects. An option a namespace lacks or leaves None keeps its
 default. Lists given on the command line become tuples. Only the standard library is imported:
