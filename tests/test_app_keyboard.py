@@ -8,7 +8,7 @@ from textual import events
 
 from core.events import ActionExecuted
 from core.interactive.questions import QuestionKind
-from tests.app_pilot import SIZE, answer, say, settle
+from tests.app_pilot import SIZE, answer, confirm_until_listen, say, settle
 from tests.app_support import make_app
 from tui.screens.export_paths import ExportPathsScreen
 from tui.screens.pick_intent import NEW_INTENT
@@ -130,8 +130,7 @@ async def test_the_export_dialog_focuses_the_field_that_failed(tmp_path):
         await settle(app, pilot)
         await say(app, pilot, "I want to see some concerts")
         await answer(app, pilot, "y")
-        while app.session.question.kind == QuestionKind.ACTION:
-            await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
         await pilot.press("ctrl+e")
         await pilot.pause()
         app.screen.query_one("#domain-path").value = str(blocker / "domain.yml")
@@ -146,15 +145,13 @@ async def test_undo_keeps_the_half_typed_message(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await say(app, pilot, "/search_concerts")
-        while app.session.question.kind == QuestionKind.ACTION:
-            await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
         await pilot.press(*"show me")
         assert app.query_one("#user-input").value == "show me"
         await answer(app, pilot, "ctrl+z")
         assert app.session.question.kind != QuestionKind.USER_INPUT
         assert app.query_one("#user-input").value == "show me", app.session.question.kind
-        while app.session.question.kind == QuestionKind.ACTION:
-            await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
         assert app.focused is app.query_one("#user-input")
         await pilot.press(*" more")
         assert app.query_one("#user-input").value == "show me more"
@@ -165,8 +162,7 @@ async def test_ctrl_z_at_the_nlu_question_gives_the_message_back_to_edit(tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await say(app, pilot, "/greet")
-        while app.session.question.kind == QuestionKind.ACTION:
-            await answer(app, pilot, "y")
+        await confirm_until_listen(app, pilot)
         events_before = list(app.session.tracker.events)
         await say(app, pilot, "yes any new day")
         assert app.session.question.kind == QuestionKind.NLU
