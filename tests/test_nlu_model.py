@@ -15,7 +15,8 @@ import torch
 from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.nlu.interpreter import Interpreter
 from core.nlu.interpreter_state import interpreter_from_state, interpreter_state
-from core.nlu.model import NLUModelConfig
+from core.nlu.model import JointNLU, NLUModelConfig
+from core.nlu.trainer import WeightAverage
 from core.training_data.loader import load_nlu
 from core.training_data.nlu_model import Example, NLUData
 from tests.conftest import COMPAT as RASA
@@ -172,3 +173,27 @@ def test_generalises_on_a_snips_subset():
         hits, gold, pred = hits + len(predicted & expected), gold + len(expected), pred + len(predicted)
     f1 = 2 * hits / (gold + pred)
     assert f1 >= 0.65
+
+
+def test_the_weight_average_keeps_the_tables_in_half_precision_and_averages_every_weight():
+    """The hashed tables' running mean is float16 (half their size at training's memory peak);
+    the model it gives is the mean of the epochs' weights to that precision."""
+    config = NLUModelConfig(word_buckets=64, char_buckets=64, bag_buckets=64, n_dense=7, n_intents=3, n_tags=3)
+    torch.manual_seed(0)
+    model = JointNLU(config)
+    average = WeightAverage(start_epoch=1)
+    seen = []
+    for epoch in range(4):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p))
+        average.add(model, epoch)
+        if epoch >= 1:
+            seen.append({k: v.clone() for k, v in model.state_dict().items()})
+    assert {n: average.sums[n].dtype for n in model.sparse_parameter_names} == dict.fromkeys(
+        model.sparse_parameter_names, torch.float16
+    )
+    average.apply(model)
+    for name, value in model.state_dict().items():
+        mean = torch.stack([s[name] for s in seen]).mean(0)
+        assert torch.allclose(value, mean, atol=5e-3), name

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 import torch
@@ -35,7 +34,7 @@ class Encoded:
     tokens: list[Token]  # empty in training encodings (Interpreter._encode): only a parse reads offsets
     words: np.ndarray  # (T,) int64 hashed word ids
     norm: list[str]  # the tokens as the model sees them (lower-cased unless case-sensitive)
-    grams: list[list[int]]  # per token: hashed character n-gram ids
+    grams: list[np.ndarray]  # per token: hashed character n-gram ids (int32), shared by a word's uses
     dense: np.ndarray  # (T, F) float32 shape / regex / lookup flags
     bag: np.ndarray  # (G,) int64 hashed sentence word n-grams
     intent: int = -100  # target intent index, -100 when unknown
@@ -73,13 +72,16 @@ class Featurizer:
             body = "|".join(re.escape(w) for w in words) or r"(?!x)x"
             self.patterns.append(re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE))
         self.n_dense = N_SHAPE + len(self.patterns)
-        self._gram_cache: dict[str, list[int]] = {}
+        # word -> (the word, its n-gram ids): a word met again shares its spelling and its
+        # array with every message it occurs in (a large training set holds each once)
+        self._gram_cache: dict[str, tuple[str, np.ndarray]] = {}
 
     def encode(self, text: str) -> Encoded:
         tokens = tokenize(text) or [Token("", 0, 0)]  # an empty message still has one slot
-        norm = [t.text if self.case_sensitive else t.text.lower() for t in tokens]
+        shared = [self._word(t.text if self.case_sensitive else t.text.lower()) for t in tokens]
+        norm = [word for word, _ in shared]
+        grams = [ids for _, ids in shared]
         words = np.array([_hash(w, self.word_buckets) if w else 0 for w in norm], dtype=np.int64)
-        grams = [self._char_grams(w) for w in norm]
         dense = np.zeros((len(tokens), self.n_dense), dtype=np.float32)
         for i, tok in enumerate(tokens):
             dense[i, :N_SHAPE] = _shape(tok.text, i, len(tokens))
@@ -91,13 +93,14 @@ class Featurizer:
                             dense[i, N_SHAPE + k] = 1.0
         return Encoded(tokens, words, norm, grams, dense, self._bag(norm))
 
-    def _char_grams(self, word: str) -> list[int]:
+    def _word(self, word: str) -> tuple[str, np.ndarray]:
         cached = self._gram_cache.get(word)
         if cached is None:
             marked = f"<{word}>" if word else ""
-            cached = [
+            ids = [
                 _hash(marked[i : i + n], self.char_buckets) for n in self.char_range for i in range(len(marked) - n + 1)
             ]
+            cached = (word, np.array(ids, dtype=np.int32))
             if len(self._gram_cache) < 200_000:
                 self._gram_cache[word] = cached
         return cached
@@ -164,7 +167,7 @@ def collate(batch: list[Encoded]) -> tuple[dict[str, torch.Tensor], dict[str, to
     lengths = np.array([len(e.norm) for e in batch], dtype=np.int64)
     longest = int(lengths.max())
     distinct: dict[str, int] = {"": 0}  # the padding slot: an empty bag of n-grams
-    gram_lists: list[list[int]] = [[]]
+    gram_lists: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
     token_words = np.zeros((len(batch), longest), dtype=np.int64)
     words = np.zeros((len(batch), longest), dtype=np.int64)
     dense = np.zeros((len(batch), longest, batch[0].dense.shape[1]), dtype=np.float32)
@@ -182,7 +185,7 @@ def collate(batch: list[Encoded]) -> tuple[dict[str, torch.Tensor], dict[str, to
         "words": torch.from_numpy(words),
         "lengths": torch.from_numpy(lengths),
         "token_words": torch.from_numpy(token_words),
-        "chars": torch.from_numpy(np.fromiter(chain.from_iterable(gram_lists), dtype=np.int64)),
+        "chars": torch.from_numpy(np.concatenate(gram_lists).astype(np.int64)),
         "char_offsets": _offsets(np.array([len(g) for g in gram_lists], dtype=np.int64)),
         "dense": torch.from_numpy(dense),
         "bag": torch.from_numpy(np.concatenate([e.bag for e in batch])),
