@@ -3,6 +3,7 @@ first one imports torch._dynamo: seconds of start-up)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import torch
 
 from core.optim import AdamW, RowAdam, RowSGD
 from core.policies.ted_model import DialogueTransformer, TEDModelConfig
+from core.torch_threads import ONEDNN_CACHE_ENTRIES
 from tests.conftest import ROOT
 
 
@@ -107,3 +109,19 @@ def test_row_sgd_moves_the_touched_rows_as_dense_sgd_does_and_no_other():
             optimizer.step()
     assert torch.allclose(ours.weight, theirs.weight, atol=1e-6)
     assert torch.equal(ours.weight[40:], untouched)
+
+
+def test_the_models_bound_onednns_kernel_cache_and_keep_a_users_own_bound():
+    """One LSTM kernel per sentence length: unbounded, the cache grew by 100+ MB on BANKING77."""
+    script = "import os, core.nlu.interpreter; print(os.environ['ONEDNN_PRIMITIVE_CACHE_CAPACITY'])"
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
+    ours = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    users = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "64"},
+        check=True,
+    )
+    assert (ours.stdout.strip(), users.stdout.strip()) == (str(ONEDNN_CACHE_ENTRIES), "64")
