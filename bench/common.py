@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def machine() -> str:
         pass
     python = platform.python_version()
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {python}"
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory in MB. Not `ru_maxrss` alone: Linux carries the parent's
+    peak into a child across exec (a child of a 400 MB process reported 413 MB; its own peak was
+    14 MB), so a benchmark's parent that holds results would be measured instead of the child."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
 
 
 def median(values: list[float]) -> float:

@@ -32,7 +32,6 @@ import csv
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import ROOT, SHARED, machine
+from bench.common import ROOT, SHARED, machine, own_peak_mb
 from bench.nlu_snips import score
 from core.domain.items import NLU_FALLBACK_INTENT as FALLBACK_INTENT
 from core.nlu.interpreter import Interpreter
@@ -142,7 +141,7 @@ def run_child(name: str, seed: int, validation: bool, texts_file: Path, out: Pat
     figures = {
         "train_s": time.perf_counter() - started,
         "train_cpu_s": time.process_time() - cpu,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": own_peak_mb(),
     }
     if tuning:
         threshold, ambiguity = choose_fallback(interpreter, tuning)
