@@ -1,6 +1,6 @@
 """How `botcoach train nlu`'s memory grows with the data, and the benchmark sets against the limits.
 
-1. Growth: the real CLI in a fresh process per point (peak RSS from `os.wait4`) on synthetic
+1. Growth: the real CLI in a fresh process per point (its own peak memory, bench.common.run_measured) on synthetic
    NLU-only projects: a growing number of examples over 20 intents, then a growing number of
    intents over a fixed 4,000 examples. A least-squares line through each series gives the bytes
    per example and per intent that the README states. Examples are 8 words drawn from a
@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import ROOT, SHARED
+from bench.common import ROOT, SHARED, run_measured
 from core.limits import CLASSIFIER_MAX_WEIGHTS
 from core.nlu.sentence_features import SentenceVocabulary
 from core.nlu.tokenizer import normalised_words
@@ -79,15 +76,9 @@ def train_nlu(data: NLUData) -> tuple[float, float, int, str]:
         (root / "data").mkdir()
         (root / "config.yml").write_text(CONFIG)
         (root / "data" / "nlu.yml").write_text(write_nlu_yaml(data))
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [str(CLI), "train", "nlu", "--quiet"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        stderr = process.stderr.read() if process.stderr else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        lines = stderr.decode(errors="replace").strip().splitlines()
-        return time.perf_counter() - started, usage.ru_maxrss / 1024, code, lines[-1] if lines and code else ""
+        run = run_measured([str(CLI), "train", "nlu", "--quiet"], root)
+        lines = run.stderr.strip().splitlines()
+        return run.wall_s, run.peak_mb, run.returncode, lines[-1] if lines and run.returncode else ""
 
 
 def synthetic(examples: int, intents: int, seed: int = 0) -> NLUData:

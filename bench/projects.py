@@ -19,18 +19,15 @@ Run: `.venv/bin/python -m bench.projects [runs]` (3 training runs unless given).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import ROOT, SHARED
+from bench.common import ROOT, SHARED, Measured, run_measured
 from core.evaluation.core_eval import StoryEvaluation, evaluate_stories, load_test_stories
 from core.model import load_model
 from core.yamlio import dump_yaml, load_yaml
@@ -54,26 +51,9 @@ RASA = {
 TRAIN_MB, CORE_MB = 400.0, 300.0
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-    returncode: int
-    stderr: str
-
-
-def run_cli(args: list[str], cwd: Path) -> Run:
-    """One `botcoach ...` in a fresh process; peak memory is that process's max RSS (wait4)."""
-    started = time.perf_counter()
-    process = subprocess.Popen([str(CLI), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    return Run(
-        time.perf_counter() - started,
-        usage.ru_maxrss / 1024,
-        os.waitstatus_to_exitcode(status),
-        stderr.decode(errors="replace"),
-    )
+def run_cli(args: list[str], cwd: Path) -> Measured:
+    """One `botcoach ...` in a fresh process, measured (its own peak memory)."""
+    return run_measured([str(CLI), *args], cwd)
 
 
 def copy_project(name: str, into: Path) -> Path:
@@ -106,7 +86,7 @@ def train(folder: Path, runs: int, *extra: str) -> tuple[float, float]:
         if run.returncode != 0:
             raise RuntimeError(f"botcoach train {' '.join(extra)} failed in {folder}:\n{run.stderr}")
         measured.append(run)
-    return statistics.median(r.seconds for r in measured), statistics.median(r.peak_mb for r in measured)
+    return statistics.median(r.wall_s for r in measured), statistics.median(r.peak_mb for r in measured)
 
 
 def test_stories(folder: Path) -> tuple[StoryEvaluation, StoryEvaluation]:

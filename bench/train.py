@@ -2,23 +2,19 @@
 
 Each run is the real CLI (`.venv/bin/botcoach train --force ...`) in a fresh process, with the
 model written to a temporary folder, so imports, data loading, training and archive writing all
-count. Peak memory is that process's maximum resident set size, read with `os.wait4` (the
-rusage of exactly that child). Figures are medians over the runs (3 unless given:
+count. Peak memory is that process's own (bench.common.run_measured). Figures are medians over the runs (3 unless given:
 `.venv/bin/python -m bench.train [runs] [project-name ...]`). Target, to compare with Rasa:
 initial-project-3x under 5 s wall and 400 MB peak.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import COMPAT, ROOT
+from bench.common import COMPAT, ROOT, run_measured
 
 CLI = ROOT / ".venv" / "bin" / "botcoach"
 SAMPLES = ["moodbot", "concertbot", "formbot"]
@@ -58,17 +54,11 @@ def run_once(project: Path) -> tuple[float, float, float, float, str]:
             "--data",
             str(project / "data"),
         ]
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=out)
-        stderr = process.stderr.read() if process.stderr else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        run = run_measured(command, out)
         archives = list(Path(out).glob("*.tar.gz"))
         size = sum(a.stat().st_size for a in archives) / 2**20
-        error = "" if process.returncode == 0 else stderr.decode(errors="replace").strip().splitlines()[-1:]
-        cpu = usage.ru_utime + usage.ru_stime
-        return wall, cpu, usage.ru_maxrss / 1024, size, " ".join(error) if error else ""
+        error = "" if run.returncode == 0 else run.stderr.strip().splitlines()[-1:]
+        return run.wall_s, run.cpu_s, run.peak_mb, size, " ".join(error) if error else ""
 
 
 def main(argv: list[str] | None = None) -> int:
