@@ -70,12 +70,13 @@ def run_measured(command: list[str], cwd: Path | str) -> Measured:
     only rises, so at most the last poll interval's growth is missed)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peaks = [0.0]
+    peak = 0.0
     stop = threading.Event()
 
     def watch() -> None:
+        nonlocal peak
         while not stop.wait(PEAK_POLL_S):
-            peaks.append(peak_mb(process.pid) or 0.0)
+            peak = max(peak, peak_mb(process.pid) or 0.0)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -87,7 +88,7 @@ def run_measured(command: list[str], cwd: Path | str) -> Measured:
     return Measured(
         time.perf_counter() - started,
         usage.ru_utime + usage.ru_stime,
-        max(peaks),
+        peak,
         code,
         stderr.decode(errors="replace"),
     )

@@ -1,10 +1,11 @@
 """How `botcoach train nlu`'s memory grows with the data, and the benchmark sets against the limits.
 
-1. Growth: the real CLI in a fresh process per point (its own peak memory, bench.common.run_measured) on synthetic
-   NLU-only projects: a growing number of examples over 20 intents, then a growing number of
-   intents over a fixed 4,000 examples. A least-squares line through each series gives the bytes
-   per example and per intent that the README states. Examples are 8 words drawn from a
-   5,000-word vocabulary, each intent preferring its own words.
+1. Growth: the real CLI in a fresh process per point (its own peak memory, from
+   bench.common.run_measured) on synthetic NLU-only projects: a growing number of examples
+   over 20 intents, then a growing number of intents over a fixed 4,000 examples. A
+   least-squares line through each series gives the bytes per example and per intent that the
+   README states. Examples are 8 words drawn from a 5,000-word vocabulary, each intent
+   preferring its own words.
 2. The sets in ../shared/bench-data (SNIPS, CLINC150, BANKING77), written as Rasa NLU in a
    temporary folder: what the limits say about them (nothing is expected), the linear
    classifier's table against CLASSIFIER_MAX_WEIGHTS, and `botcoach train nlu` on each.

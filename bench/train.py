@@ -2,9 +2,9 @@
 
 Each run is the real CLI (`.venv/bin/botcoach train --force ...`) in a fresh process, with the
 model written to a temporary folder, so imports, data loading, training and archive writing all
-count. Peak memory is that process's own (bench.common.run_measured). Figures are medians over the runs (3 unless given:
-`.venv/bin/python -m bench.train [runs] [project-name ...]`). Target, to compare with Rasa:
-initial-project-3x under 5 s wall and 400 MB peak.
+count. Peak memory is that process's own (bench.common.run_measured). Figures are medians over
+the runs (3 unless given: `.venv/bin/python -m bench.train [runs] [project-name ...]`). Target,
+to compare with Rasa: initial-project-3x under 5 s wall and 400 MB peak.
 """
 
 from __future__ import annotations
